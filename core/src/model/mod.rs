@@ -1,0 +1,1 @@
+//! Typed models (placeholder; being written).

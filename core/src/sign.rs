@@ -1,0 +1,399 @@
+//! The v2 signature: canonical string, MD5 / HMAC-SHA256, constant-time verify.
+//!
+//! The rules, exactly as WeChat writes them (security spec, `4_3`):
+//! every parameter whose value is **not the empty string**, except the one
+//! named exactly `sign`, sorted by the **byte order** of the names, joined as
+//! `k=v` with `&`; then `&key=<API key>` is appended. MD5 of that string, or
+//! HMAC-SHA256 keyed with the API key over that same string, as uppercase hex.
+//! Values are signed raw: no trimming, no URL-encoding, no XML escaping.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::str::FromStr;
+
+use hmac::{Hmac, KeyInit, Mac};
+use md5::{Digest, Md5};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::{ApiKey, Error, Params};
+
+/// The two v2 signature algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SignType {
+    /// `MD5`: WeChat's default, and the only type the sandbox accepts.
+    #[default]
+    Md5,
+    /// `HMAC-SHA256`: preferred where the merchant can choose.
+    HmacSha256,
+}
+
+impl SignType {
+    /// The wire name: `MD5` or `HMAC-SHA256`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Md5 => "MD5",
+            Self::HmacSha256 => "HMAC-SHA256",
+        }
+    }
+
+    /// The length of a sign of this type, in hex characters (32 or 64).
+    #[must_use]
+    pub const fn hex_len(self) -> usize {
+        match self {
+            Self::Md5 => 32,
+            Self::HmacSha256 => 64,
+        }
+    }
+
+    /// Infers the type from a sign's length: 32 characters is MD5, 64 is
+    /// HMAC-SHA256, anything else is `None`.
+    ///
+    /// Real payment notifies of HMAC-SHA256 orders carry a 64-character sign
+    /// and **no** `sign_type` field, so this is how a receiver must decide.
+    #[must_use]
+    pub const fn from_sign_len(sign: &str) -> Option<Self> {
+        match sign.len() {
+            32 => Some(Self::Md5),
+            64 => Some(Self::HmacSha256),
+            _ => None,
+        }
+    }
+}
+
+impl FromStr for SignType {
+    type Err = Error;
+
+    /// Parses exactly `MD5` or `HMAC-SHA256`; anything else (including
+    /// `md5`) is [`Error::UnsupportedSignType`], as WeChat answers
+    /// "签名类型不支持".
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "MD5" => Ok(Self::Md5),
+            "HMAC-SHA256" => Ok(Self::HmacSha256),
+            other => Err(Error::UnsupportedSignType(other.chars().take(64).collect())),
+        }
+    }
+}
+
+impl fmt::Display for SignType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A computed signature: uppercase hex, 32 characters (MD5) or 64
+/// (HMAC-SHA256). Stored inline, without allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sign {
+    buf: [u8; 64],
+    len: u8,
+}
+
+impl Sign {
+    fn from_digest(bytes: &[u8]) -> Self {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut buf = [0u8; 64];
+        for (i, b) in bytes.iter().take(32).enumerate() {
+            buf[2 * i] = HEX[usize::from(b >> 4)];
+            buf[2 * i + 1] = HEX[usize::from(b & 0x0f)];
+        }
+        Self {
+            buf,
+            // At most 32 digest bytes are taken above, so this fits in u8.
+            len: (bytes.len().min(32) * 2) as u8,
+        }
+    }
+
+    /// The sign as uppercase hex.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written into `buf`.
+        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// The sign type that produced it.
+    #[must_use]
+    pub fn sign_type(&self) -> SignType {
+        if self.len == 64 {
+            SignType::HmacSha256
+        } else {
+            SignType::Md5
+        }
+    }
+
+    /// Compares with a claimed sign in constant time (for equal lengths).
+    /// Case-sensitive: WeChat's signs are uppercase, and a lowercase sign is
+    /// refused by WeChat, so it is refused here too.
+    #[must_use]
+    pub fn ct_eq_str(&self, claimed: &str) -> bool {
+        let ours = self.as_str().as_bytes();
+        ours.len() == claimed.len() && bool::from(ours.ct_eq(claimed.as_bytes()))
+    }
+}
+
+impl fmt::Display for Sign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Sign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sign({})", self.as_str())
+    }
+}
+
+impl AsRef<str> for Sign {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for Sign {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Sign {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<Sign> for String {
+    fn from(s: Sign) -> Self {
+        String::from(s.as_str())
+    }
+}
+
+/// Whether a parameter takes part in the signature: its value is not the
+/// empty string and its name is not exactly `sign`.
+#[inline]
+#[must_use]
+pub fn is_signed_field(name: &str, value: &str) -> bool {
+    !value.is_empty() && name != "sign"
+}
+
+/// The signed pairs, sorted by the byte order of their names.
+pub(crate) fn sorted_pairs<P: Params + ?Sized>(params: &P) -> Vec<(&str, &str)> {
+    let mut v: Vec<(&str, &str)> = params
+        .pairs()
+        .filter(|(k, v)| is_signed_field(k, v))
+        .collect();
+    if !v.is_sorted_by(|a, b| a.0 <= b.0) {
+        // Stable, so duplicate names (which a well-formed source never has)
+        // keep their given order. `str` orders by bytes.
+        v.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    v
+}
+
+/// Writes `k=v&k=v…` (and `&key=…` when `key` is given) into one buffer.
+fn join_into(pairs: &[(&str, &str)], key: Option<&str>) -> Vec<u8> {
+    let mut cap = key.map_or(0, |k| k.len() + 5);
+    for (k, v) in pairs {
+        cap += k.len() + v.len() + 2;
+    }
+    let mut buf = Vec::with_capacity(cap);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'&');
+        }
+        buf.extend_from_slice(k.as_bytes());
+        buf.push(b'=');
+        buf.extend_from_slice(v.as_bytes());
+    }
+    if let Some(key) = key {
+        if !pairs.is_empty() {
+            buf.push(b'&');
+        }
+        buf.extend_from_slice(b"key=");
+        buf.extend_from_slice(key.as_bytes());
+    }
+    buf
+}
+
+fn into_string(buf: Vec<u8>) -> String {
+    // Built only from `&str` pieces and ASCII separators.
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// WeChat's `stringA`: the canonical string **without** the key.
+///
+/// ```
+/// let p = [("mch_id", "10000100"), ("appid", "wxd930ea5d5a258f4f"), ("attach", ""), ("sign", "X")];
+/// assert_eq!(wxpay_core::canonical_string(&p), "appid=wxd930ea5d5a258f4f&mch_id=10000100");
+/// ```
+#[must_use]
+pub fn canonical_string<P: Params + ?Sized>(params: &P) -> String {
+    into_string(join_into(&sorted_pairs(params), None))
+}
+
+/// WeChat's `stringSignTemp`: the canonical string with `&key=<API key>`
+/// appended. **It contains the key**: never log or display it; use
+/// [`string_to_sign_masked`] for that.
+#[must_use]
+pub fn string_to_sign<P: Params + ?Sized>(params: &P, key: &ApiKey) -> String {
+    into_string(join_into(&sorted_pairs(params), Some(key.expose())))
+}
+
+/// [`string_to_sign`] with the key masked (`&key=19****…**2d`), safe to show.
+#[must_use]
+pub fn string_to_sign_masked<P: Params + ?Sized>(params: &P, key: &ApiKey) -> String {
+    into_string(join_into(&sorted_pairs(params), Some(&key.masked())))
+}
+
+/// Hashes an already-built string to sign: MD5 of `message`, or
+/// HMAC-SHA256 keyed with `hmac_key` over `message`.
+///
+/// For MD5 `message` must already end in `&key=…`; HMAC-SHA256 uses
+/// `hmac_key` as the MAC key (and WeChat's message also ends in `&key=…`).
+#[must_use]
+pub fn sign_message(message: &[u8], hmac_key: &[u8], sign_type: SignType) -> Sign {
+    match sign_type {
+        SignType::Md5 => Sign::from_digest(&Md5::digest(message)),
+        SignType::HmacSha256 => {
+            let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(hmac_key) else {
+                // HMAC takes keys of any length; this arm is unreachable.
+                return Sign::from_digest(&[]);
+            };
+            mac.update(message);
+            Sign::from_digest(&mac.finalize().into_bytes())
+        }
+    }
+}
+
+/// Signs parameters as WeChat does.
+///
+/// The official example from WeChat's security spec:
+///
+/// ```
+/// use wxpay_core::{sign, ApiKey, SignType};
+/// let params = [
+///     ("appid", "wxd930ea5d5a258f4f"),
+///     ("mch_id", "10000100"),
+///     ("device_info", "1000"),
+///     ("body", "test"),
+///     ("nonce_str", "ibuaiVcKdpRxkhJA"),
+/// ];
+/// let key = ApiKey::new("192006250b4c09247ec02edce69f6a2d");
+/// assert_eq!(sign(&params, &key, SignType::Md5), "9A0A8659F005D6984697E2CA0A9CF3B7");
+/// assert_eq!(
+///     sign(&params, &key, SignType::HmacSha256),
+///     "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6"
+/// );
+/// ```
+#[must_use]
+pub fn sign<P: Params + ?Sized>(params: &P, key: &ApiKey, sign_type: SignType) -> Sign {
+    let buf = join_into(&sorted_pairs(params), Some(key.expose()));
+    sign_message(&buf, key.expose().as_bytes(), sign_type)
+}
+
+/// Verifies the `sign` field carried inside `params`.
+///
+/// With `sign_type = None` the type is inferred from the sign's length
+/// (32 = MD5, 64 = HMAC-SHA256), which is what a payment-notify receiver
+/// must do: HMAC-SHA256 notifies carry no `sign_type`. The comparison runs in
+/// constant time and is case-sensitive. Returns the type that verified.
+///
+/// # Errors
+/// [`Error::MissingSign`] when there is no non-empty `sign`;
+/// [`Error::MalformedSign`] when its length fits neither type (or not the
+/// given one); [`Error::SignMismatch`] when it does not match.
+pub fn verify<P: Params + ?Sized>(
+    params: &P,
+    key: &ApiKey,
+    sign_type: Option<SignType>,
+) -> Result<SignType, Error> {
+    let claimed = params.get_param("sign").unwrap_or_default();
+    verify_sign(params, key, claimed, sign_type)
+}
+
+/// Verifies a claimed sign given separately from `params` (any `sign` field
+/// inside `params` is ignored, as always).
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_sign<P: Params + ?Sized>(
+    params: &P,
+    key: &ApiKey,
+    claimed: &str,
+    sign_type: Option<SignType>,
+) -> Result<SignType, Error> {
+    if claimed.is_empty() {
+        return Err(Error::MissingSign);
+    }
+    let t = match sign_type {
+        Some(t) if t.hex_len() == claimed.len() => t,
+        Some(_) => return Err(Error::MalformedSign { len: claimed.len() }),
+        None => {
+            SignType::from_sign_len(claimed).ok_or(Error::MalformedSign { len: claimed.len() })?
+        }
+    };
+    if sign(params, key, t).ct_eq_str(claimed) {
+        Ok(t)
+    } else {
+        Err(Error::SignMismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_type_parses_exactly() {
+        assert_eq!("MD5".parse::<SignType>(), Ok(SignType::Md5));
+        assert_eq!("HMAC-SHA256".parse::<SignType>(), Ok(SignType::HmacSha256));
+        for bad in [
+            "md5",
+            "hmac-sha256",
+            "HMAC_SHA256",
+            " MD5",
+            "MD5 ",
+            "",
+            "SHA256",
+        ] {
+            assert!(
+                matches!(bad.parse::<SignType>(), Err(Error::UnsupportedSignType(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn lowercase_sign_is_refused() {
+        let key = ApiKey::new("192006250b4c09247ec02edce69f6a2d");
+        let p = [
+            ("test1", "test1"),
+            ("test2", "test2"),
+            ("sign", "1e3a8d73b5a4aee787c0f68b5dab8520"),
+        ];
+        assert_eq!(verify(&p, &key, None), Err(Error::SignMismatch));
+    }
+
+    #[test]
+    fn verify_errors() {
+        let key = ApiKey::new("k");
+        assert_eq!(verify(&[("a", "b")], &key, None), Err(Error::MissingSign));
+        assert_eq!(
+            verify(&[("a", "b"), ("sign", "")], &key, None),
+            Err(Error::MissingSign)
+        );
+        assert_eq!(
+            verify(&[("a", "b"), ("sign", "ABC")], &key, None),
+            Err(Error::MalformedSign { len: 3 })
+        );
+        let md5 = sign(&[("a", "b")], &key, SignType::Md5);
+        let p = [("a", "b"), ("sign", md5.as_str())];
+        assert_eq!(verify(&p, &key, None), Ok(SignType::Md5));
+        assert_eq!(
+            verify(&p, &key, Some(SignType::HmacSha256)),
+            Err(Error::MalformedSign { len: 32 })
+        );
+    }
+}

@@ -1,0 +1,795 @@
+//! WeChat's XML: a root element (`<xml>`, or `<root>` inside a refund
+//! `req_info`) with flat scalar children.
+//!
+//! This is a purpose-built `no_std` codec rather than a general XML parser.
+//! The grammar WeChat uses is tiny, and a general parser's features are the
+//! attack surface: there is no DTD support to switch off because there is no
+//! DTD support at all. Anything outside the grammar is refused with a
+//! specific [`XmlErrorKind`] and a byte offset:
+//!
+//! - accepted: an optional BOM and `<?xml …?>` declaration, comments and
+//!   whitespace between elements, and element content made of any mix of
+//!   plain text, CDATA sections, the five predefined entities and numeric
+//!   character references;
+//! - refused: `<!DOCTYPE`/any DTD markup, every other entity (`&xxe;`, the
+//!   billion laughs), processing instructions, attributes, elements nested
+//!   below the children, duplicate fields, an unexpected root, invalid
+//!   UTF-8, text between the children, and input over a size limit
+//!   (default 1 MiB).
+//!
+//! Decoding borrows from the input: a field whose content is one CDATA
+//! section or one run of plain text costs no allocation.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::{ParamMap, Params};
+
+/// The default size limit for decoding: 1 MiB.
+pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
+
+/// What went wrong while decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum XmlErrorKind {
+    /// The input is larger than the limit (in bytes).
+    TooLarge {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The input is not valid UTF-8 (the offset is the first bad byte).
+    NotUtf8,
+    /// The input is empty or only whitespace.
+    Empty,
+    /// A `<!DOCTYPE …>` or other DTD markup (`<!ENTITY`, `<!ELEMENT`, …):
+    /// the XXE and billion-laughs vector. Never accepted.
+    Doctype,
+    /// An entity reference other than the five predefined ones
+    /// (`&lt; &gt; &amp; &apos; &quot;`) and numeric references.
+    UndefinedEntity {
+        /// The entity's name, e.g. `xxe`.
+        name: String,
+    },
+    /// A numeric character reference that is not a valid character.
+    InvalidCharRef,
+    /// A processing instruction other than a leading `<?xml …?>`.
+    ProcessingInstruction,
+    /// An attribute on an element; WeChat's XML has none.
+    Attribute,
+    /// The root element is not one of the accepted roots.
+    UnexpectedRoot {
+        /// The root that was found.
+        found: String,
+    },
+    /// An element inside a child element: WeChat's fields are flat.
+    Nested,
+    /// The same field appears twice.
+    Duplicate,
+    /// A closing tag does not match the open element.
+    MismatchedTag,
+    /// Non-whitespace text between fields, or content after the root.
+    UnexpectedText,
+    /// The input ended inside the document.
+    UnexpectedEof,
+    /// Some other syntax error, described.
+    Syntax(&'static str),
+    /// An element name that is not `[A-Za-z_][A-Za-z0-9_.-]*` (encode and
+    /// decode apply the same rule).
+    InvalidName,
+}
+
+/// A rejected XML document: the kind, the byte offset where it was noticed,
+/// and the field concerned when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError {
+    /// What went wrong.
+    pub kind: XmlErrorKind,
+    /// Byte offset into the input.
+    pub offset: usize,
+    /// The field (element name) concerned, if any.
+    pub field: Option<String>,
+}
+
+impl XmlError {
+    fn new(kind: XmlErrorKind, offset: usize) -> Self {
+        Self {
+            kind,
+            offset,
+            field: None,
+        }
+    }
+
+    fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(String::from(field));
+        self
+    }
+
+    /// A stable machine-readable code, e.g. `ERR_XML_DOCTYPE`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            XmlErrorKind::TooLarge { .. } => "ERR_XML_TOO_LARGE",
+            XmlErrorKind::NotUtf8 => "ERR_XML_NOT_UTF8",
+            XmlErrorKind::Empty => "ERR_XML_EMPTY",
+            XmlErrorKind::Doctype => "ERR_XML_DOCTYPE",
+            XmlErrorKind::UndefinedEntity { .. } => "ERR_XML_ENTITY",
+            XmlErrorKind::InvalidCharRef => "ERR_XML_CHAR_REF",
+            XmlErrorKind::ProcessingInstruction => "ERR_XML_PI",
+            XmlErrorKind::Attribute => "ERR_XML_ATTRIBUTE",
+            XmlErrorKind::UnexpectedRoot { .. } => "ERR_XML_ROOT",
+            XmlErrorKind::Nested => "ERR_XML_NESTED",
+            XmlErrorKind::Duplicate => "ERR_XML_DUPLICATE",
+            XmlErrorKind::MismatchedTag => "ERR_XML_MISMATCHED_TAG",
+            XmlErrorKind::UnexpectedText => "ERR_XML_TEXT",
+            XmlErrorKind::UnexpectedEof => "ERR_XML_EOF",
+            XmlErrorKind::Syntax(_) => "ERR_XML_SYNTAX",
+            XmlErrorKind::InvalidName => "ERR_XML_NAME",
+        }
+    }
+}
+
+impl fmt::Display for XmlErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { limit } => write!(f, "input is larger than the {limit}-byte limit"),
+            Self::NotUtf8 => f.write_str("input is not valid UTF-8"),
+            Self::Empty => f.write_str("input is empty"),
+            Self::Doctype => f.write_str("DOCTYPE/DTD declarations are refused (XXE protection)"),
+            Self::UndefinedEntity { name } => write!(
+                f,
+                "entity &{name}; is refused: only &lt; &gt; &amp; &apos; &quot; and numeric references are allowed"
+            ),
+            Self::InvalidCharRef => {
+                f.write_str("numeric character reference is not a valid character")
+            }
+            Self::ProcessingInstruction => f.write_str("processing instructions are refused"),
+            Self::Attribute => f.write_str("attributes are refused: WeChat's XML has none"),
+            Self::UnexpectedRoot { found } => {
+                write!(f, "unexpected root element <{found}>: expected <xml>")
+            }
+            Self::Nested => f.write_str("nested element: WeChat's fields are flat"),
+            Self::Duplicate => f.write_str("duplicate field"),
+            Self::MismatchedTag => f.write_str("closing tag does not match"),
+            Self::UnexpectedText => f.write_str("unexpected text outside a field"),
+            Self::UnexpectedEof => f.write_str("unexpected end of input"),
+            Self::Syntax(what) => f.write_str(what),
+            Self::InvalidName => {
+                f.write_str("invalid element name: expected [A-Za-z_][A-Za-z0-9_.-]*")
+            }
+        }
+    }
+}
+
+impl fmt::Display for XmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind, self.offset)?;
+        if let Some(field) = &self.field {
+            write!(f, " (field {field})")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for XmlError {}
+
+/// Decoding options.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeOptions<'r> {
+    /// Maximum input size in bytes (default [`DEFAULT_MAX_BYTES`]).
+    pub max_bytes: usize,
+    /// Accepted root element names (default `["xml"]`).
+    pub roots: &'r [&'r str],
+}
+
+impl Default for DecodeOptions<'_> {
+    fn default() -> Self {
+        Self {
+            max_bytes: DEFAULT_MAX_BYTES,
+            roots: &["xml"],
+        }
+    }
+}
+
+/// A decoded document: the root's name and its fields in document order,
+/// borrowing from the input where it can.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct XmlMap<'a> {
+    root: &'a str,
+    fields: Vec<(&'a str, Cow<'a, str>)>,
+}
+
+impl<'a> XmlMap<'a> {
+    /// The root element's name (`xml` or `root`).
+    #[must_use]
+    pub fn root(&self) -> &str {
+        self.root
+    }
+
+    /// The value of a field.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The fields in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(k, v)| (*k, v.as_ref()))
+    }
+
+    /// Number of fields.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there are no fields.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Copies the fields into an owned, sorted [`ParamMap`].
+    #[must_use]
+    pub fn to_param_map(&self) -> ParamMap {
+        self.iter()
+            .map(|(k, v)| (String::from(k), String::from(v)))
+            .collect()
+    }
+}
+
+impl Params for XmlMap<'_> {
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.iter()
+    }
+    fn get_param(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+/// Decodes a WeChat XML body whose root is `<xml>`, with the default limit.
+///
+/// ```
+/// let m = wxpay_core::xml::decode(b"<xml><a><![CDATA[x & y]]></a><b>1</b><c>&lt;&#20013;&gt;</c></xml>").unwrap();
+/// assert_eq!(m.get("a"), Some("x & y"));
+/// assert_eq!(m.get("b"), Some("1"));
+/// assert_eq!(m.get("c"), Some("<中>"));
+/// ```
+///
+/// # Errors
+/// An [`XmlError`] naming the kind, offset and field, for anything outside
+/// WeChat's grammar (see the module docs).
+pub fn decode(input: &[u8]) -> Result<XmlMap<'_>, XmlError> {
+    decode_with(input, &DecodeOptions::default())
+}
+
+/// Decodes with explicit options (size limit, accepted roots).
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_with<'a>(input: &'a [u8], opts: &DecodeOptions<'_>) -> Result<XmlMap<'a>, XmlError> {
+    if input.len() > opts.max_bytes {
+        return Err(XmlError::new(
+            XmlErrorKind::TooLarge {
+                limit: opts.max_bytes,
+            },
+            opts.max_bytes,
+        ));
+    }
+    let text = core::str::from_utf8(input)
+        .map_err(|e| XmlError::new(XmlErrorKind::NotUtf8, e.valid_up_to()))?;
+    Parser {
+        s: text,
+        b: input,
+        pos: 0,
+    }
+    .document(opts.roots)
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    pos: usize,
+}
+
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
+}
+
+/// Whether `name` is a name the codec reads and writes.
+#[must_use]
+pub fn is_valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty() && is_name_start(b[0]) && b[1..].iter().all(|&c| is_name_char(c))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        match hay[i..].iter().position(|&c| c == first) {
+            None => return None,
+            Some(p) => {
+                i += p;
+                if i + needle.len() <= hay.len() && &hay[i..i + needle.len()] == needle {
+                    return Some(i);
+                }
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, kind: XmlErrorKind) -> XmlError {
+        XmlError::new(kind, self.pos)
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        &self.b[self.pos..]
+    }
+
+    fn starts_with(&self, p: &[u8]) -> bool {
+        self.rest().starts_with(p)
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Skips whitespace and comments between elements; refuses DTD markup
+    /// and processing instructions.
+    fn skip_misc(&mut self) -> Result<(), XmlError> {
+        loop {
+            self.skip_ws();
+            if self.starts_with(b"<!--") {
+                self.skip_comment()?;
+            } else if self.starts_with(b"<!") {
+                return Err(self.markup_decl_error());
+            } else if self.starts_with(b"<?") {
+                return Err(self.err(XmlErrorKind::ProcessingInstruction));
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn markup_decl_error(&self) -> XmlError {
+        // `<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`, `<!ATTLIST`, `<![INCLUDE[`…:
+        // all DTD machinery, all refused the same way.
+        self.err(XmlErrorKind::Doctype)
+    }
+
+    fn skip_comment(&mut self) -> Result<(), XmlError> {
+        let body = &self.b[self.pos + 4..];
+        match find(body, b"-->") {
+            Some(end) => {
+                self.pos += 4 + end + 3;
+                Ok(())
+            }
+            None => Err(self.err(XmlErrorKind::UnexpectedEof)),
+        }
+    }
+
+    fn name(&mut self) -> Result<&'a str, XmlError> {
+        let start = self.pos;
+        match self.b.get(self.pos) {
+            Some(&c) if is_name_start(c) => self.pos += 1,
+            Some(_) => return Err(self.err(XmlErrorKind::InvalidName)),
+            None => return Err(self.err(XmlErrorKind::UnexpectedEof)),
+        }
+        while matches!(self.b.get(self.pos), Some(&c) if is_name_char(c)) {
+            self.pos += 1;
+        }
+        Ok(&self.s[start..self.pos])
+    }
+
+    /// After a name inside `<…`: `>` (open) or `/>` (empty). Refuses
+    /// attributes. Returns whether the element was self-closing.
+    fn tag_end(&mut self) -> Result<bool, XmlError> {
+        self.skip_ws();
+        match self.b.get(self.pos) {
+            Some(b'>') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b'/') if self.b.get(self.pos + 1) == Some(&b'>') => {
+                self.pos += 2;
+                Ok(true)
+            }
+            Some(&c) if is_name_start(c) => Err(self.err(XmlErrorKind::Attribute)),
+            Some(_) => Err(self.err(XmlErrorKind::Syntax("expected '>' to end the tag"))),
+            None => Err(self.err(XmlErrorKind::UnexpectedEof)),
+        }
+    }
+
+    fn close_tag(&mut self, name: &str) -> Result<(), XmlError> {
+        // At `</`.
+        self.pos += 2;
+        let at = self.pos;
+        let got = self.name()?;
+        self.skip_ws();
+        if got != name {
+            return Err(XmlError::new(XmlErrorKind::MismatchedTag, at).with_field(name));
+        }
+        match self.b.get(self.pos) {
+            Some(b'>') => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(_) => Err(self.err(XmlErrorKind::Syntax("expected '>' to end the closing tag"))),
+            None => Err(self.err(XmlErrorKind::UnexpectedEof)),
+        }
+    }
+
+    fn document(mut self, roots: &[&str]) -> Result<XmlMap<'a>, XmlError> {
+        if self.starts_with("\u{feff}".as_bytes()) {
+            self.pos += 3;
+        }
+        self.skip_ws();
+        if self.pos == self.b.len() {
+            return Err(self.err(XmlErrorKind::Empty));
+        }
+        if self.starts_with(b"<?xml")
+            && matches!(
+                self.b.get(self.pos + 5),
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'?')
+            )
+        {
+            match find(&self.b[self.pos..], b"?>") {
+                Some(end) => self.pos += end + 2,
+                None => return Err(self.err(XmlErrorKind::UnexpectedEof)),
+            }
+        }
+        self.skip_misc()?;
+        if !self.starts_with(b"<") {
+            return Err(if self.pos == self.b.len() {
+                self.err(XmlErrorKind::Empty)
+            } else {
+                self.err(XmlErrorKind::UnexpectedText)
+            });
+        }
+        self.pos += 1;
+        let root_at = self.pos;
+        let root = self.name()?;
+        if !roots.contains(&root) {
+            return Err(XmlError::new(
+                XmlErrorKind::UnexpectedRoot {
+                    found: String::from(root),
+                },
+                root_at,
+            ));
+        }
+        let mut map = XmlMap {
+            root,
+            fields: Vec::with_capacity(24),
+        };
+        if !self.tag_end()? {
+            loop {
+                self.skip_misc()?;
+                if self.starts_with(b"</") {
+                    self.close_tag(root)?;
+                    break;
+                }
+                match self.b.get(self.pos) {
+                    Some(b'<') => {
+                        self.pos += 1;
+                        let at = self.pos;
+                        let name = self.name()?;
+                        let value = if self.tag_end()? {
+                            Cow::Borrowed("")
+                        } else {
+                            self.content(name)?
+                        };
+                        if map.fields.len() < 16 && map.fields.iter().any(|(k, _)| *k == name) {
+                            return Err(XmlError::new(XmlErrorKind::Duplicate, at).with_field(name));
+                        }
+                        map.fields.push((name, value));
+                    }
+                    Some(_) => return Err(self.err(XmlErrorKind::UnexpectedText)),
+                    None => return Err(self.err(XmlErrorKind::UnexpectedEof)),
+                }
+            }
+        }
+        self.skip_misc()?;
+        if self.pos != self.b.len() {
+            return Err(self.err(XmlErrorKind::UnexpectedText));
+        }
+        if map.fields.len() > 16 {
+            check_duplicates(&map)?;
+        }
+        Ok(map)
+    }
+
+    /// Element content up to and including `</name>`.
+    fn content(&mut self, name: &str) -> Result<Cow<'a, str>, XmlError> {
+        let mut acc = Acc::Empty;
+        loop {
+            let rest = self.rest();
+            let stop = rest.iter().position(|&c| c == b'<' || c == b'&');
+            let Some(stop) = stop else {
+                return Err(self.err(XmlErrorKind::UnexpectedEof).with_field(name));
+            };
+            if stop > 0 {
+                acc.push_str(&self.s[self.pos..self.pos + stop]);
+                self.pos += stop;
+            }
+            if self.b[self.pos] == b'&' {
+                let c = self.reference().map_err(|e| e.with_field(name))?;
+                acc.push_char(c);
+                continue;
+            }
+            // At '<'.
+            if self.starts_with(b"</") {
+                self.close_tag(name)?;
+                break;
+            }
+            if self.starts_with(b"<![CDATA[") {
+                let body_start = self.pos + 9;
+                match find(&self.b[body_start..], b"]]>") {
+                    Some(end) => {
+                        acc.push_str(&self.s[body_start..body_start + end]);
+                        self.pos = body_start + end + 3;
+                    }
+                    None => return Err(self.err(XmlErrorKind::UnexpectedEof).with_field(name)),
+                }
+                continue;
+            }
+            if self.starts_with(b"<!--") {
+                self.skip_comment()?;
+                continue;
+            }
+            if self.starts_with(b"<!") {
+                return Err(self.markup_decl_error().with_field(name));
+            }
+            if self.starts_with(b"<?") {
+                return Err(self
+                    .err(XmlErrorKind::ProcessingInstruction)
+                    .with_field(name));
+            }
+            return Err(self.err(XmlErrorKind::Nested).with_field(name));
+        }
+        Ok(match acc {
+            Acc::Empty => Cow::Borrowed(""),
+            Acc::One(s) => Cow::Borrowed(s),
+            Acc::Many(s) => Cow::Owned(s),
+        })
+    }
+
+    /// A reference at `&`: the five predefined entities and numeric ones.
+    fn reference(&mut self) -> Result<char, XmlError> {
+        let start = self.pos;
+        let body = &self.b[start + 1..];
+        let end = body.iter().take(64).position(|&c| c == b';');
+        let Some(end) = end else {
+            return Err(self.err(XmlErrorKind::Syntax(
+                "'&' must start a reference ending in ';' (write &amp; for a literal '&')",
+            )));
+        };
+        let name = &self.s[start + 1..start + 1 + end];
+        self.pos = start + 1 + end + 1;
+        let c = match name {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "apos" => '\'',
+            "quot" => '"',
+            _ if name.starts_with("#x") || name.starts_with("#X") => {
+                parse_char_ref(&name[2..], 16, start)?
+            }
+            _ if name.starts_with('#') => parse_char_ref(&name[1..], 10, start)?,
+            _ => {
+                return Err(XmlError::new(
+                    XmlErrorKind::UndefinedEntity {
+                        name: name.chars().take(32).collect(),
+                    },
+                    start,
+                ));
+            }
+        };
+        Ok(c)
+    }
+}
+
+/// An element's content being gathered: borrowed while it is one piece.
+enum Acc<'a> {
+    Empty,
+    One(&'a str),
+    Many(String),
+}
+
+impl<'a> Acc<'a> {
+    fn push_str(&mut self, p: &'a str) {
+        match self {
+            Self::Empty => *self = Self::One(p),
+            Self::One(s) => {
+                let mut o = String::with_capacity(s.len() + p.len() + 8);
+                o.push_str(s);
+                o.push_str(p);
+                *self = Self::Many(o);
+            }
+            Self::Many(o) => o.push_str(p),
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        match self {
+            Self::Empty => *self = Self::Many(String::from(c)),
+            Self::One(s) => {
+                let mut o = String::from(*s);
+                o.push(c);
+                *self = Self::Many(o);
+            }
+            Self::Many(o) => o.push(c),
+        }
+    }
+}
+
+fn parse_char_ref(digits: &str, radix: u32, at: usize) -> Result<char, XmlError> {
+    let bad = || XmlError::new(XmlErrorKind::InvalidCharRef, at);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|c| (c as char).is_digit(radix))
+    {
+        return Err(bad());
+    }
+    let n = u32::from_str_radix(digits, radix).map_err(|_| bad())?;
+    match char::from_u32(n) {
+        Some(c) if c != '\0' => Ok(c),
+        _ => Err(bad()),
+    }
+}
+
+fn check_duplicates(map: &XmlMap<'_>) -> Result<(), XmlError> {
+    let mut names: Vec<(&str, usize)> = map
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (*k, i))
+        .collect();
+    names.sort_unstable();
+    for w in names.windows(2) {
+        if w[0].0 == w[1].0 {
+            return Err(XmlError::new(XmlErrorKind::Duplicate, 0).with_field(w[0].0));
+        }
+    }
+    Ok(())
+}
+
+fn is_integer(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    !digits.is_empty() && digits.len() <= 19 && digits.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn push_cdata(out: &mut String, v: &str) {
+    out.push_str("<![CDATA[");
+    let mut rest = v;
+    while let Some(i) = rest.find("]]>") {
+        // End the section between "]]" and ">", start a new one.
+        out.push_str(&rest[..i + 2]);
+        out.push_str("]]><![CDATA[");
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out.push_str("]]>");
+}
+
+/// Encodes parameters under `<xml>`, sorted by name (a stable order): values
+/// that are integers are written as bare text, every other value in CDATA
+/// (a `]]>` inside a value is split across two sections, so no value can
+/// break out). Empty values are written as empty elements' content.
+///
+/// ```
+/// let xml = wxpay_core::xml::encode(&[("total_fee", "1"), ("body", "a]]>b")]).unwrap();
+/// assert_eq!(xml, "<xml><body><![CDATA[a]]]]><![CDATA[>b]]></body><total_fee>1</total_fee></xml>");
+/// ```
+///
+/// # Errors
+/// [`XmlErrorKind::InvalidName`] (with the field) for a name outside
+/// `[A-Za-z_][A-Za-z0-9_.-]*`.
+pub fn encode<P: Params + ?Sized>(params: &P) -> Result<String, XmlError> {
+    encode_root("xml", params)
+}
+
+/// [`encode`] under another root, e.g. `root` for a refund `req_info`
+/// plaintext.
+///
+/// # Errors
+/// As [`encode`]; also for an invalid root name.
+pub fn encode_root<P: Params + ?Sized>(root: &str, params: &P) -> Result<String, XmlError> {
+    if !is_valid_name(root) {
+        return Err(XmlError::new(XmlErrorKind::InvalidName, 0).with_field(root));
+    }
+    let mut pairs: Vec<(&str, &str)> = params.pairs().collect();
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    let mut cap = 2 * root.len() + 5;
+    for (k, v) in &pairs {
+        if !is_valid_name(k) {
+            return Err(XmlError::new(XmlErrorKind::InvalidName, 0).with_field(k));
+        }
+        cap += 2 * k.len() + v.len() + 17;
+    }
+    let mut out = String::with_capacity(cap);
+    out.push('<');
+    out.push_str(root);
+    out.push('>');
+    for (k, v) in pairs {
+        out.push('<');
+        out.push_str(k);
+        out.push('>');
+        if is_integer(v) {
+            out.push_str(v);
+        } else {
+            push_cdata(&mut out, v);
+        }
+        out.push_str("</");
+        out.push_str(k);
+        out.push('>');
+    }
+    out.push_str("</");
+    out.push_str(root);
+    out.push('>');
+    Ok(out)
+}
+
+/// The exact reply WeChat expects from a notify receiver that accepted the
+/// notify: `<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>`.
+pub const NOTIFY_REPLY_SUCCESS: &str = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>";
+
+/// A notify reply: `SUCCESS`/`OK` when `ok`, otherwise `FAIL` with `msg`.
+#[must_use]
+pub fn notify_reply(ok: bool, msg: &str) -> String {
+    if ok {
+        return String::from(NOTIFY_REPLY_SUCCESS);
+    }
+    let mut out = String::from("<xml><return_code><![CDATA[FAIL]]></return_code><return_msg>");
+    push_cdata(&mut out, msg);
+    out.push_str("</return_msg></xml>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_content() {
+        let m = decode(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml>\n  <a>x<![CDATA[<y>]]>&amp;&#x4e2d;</a>\n  <b/>\n  <!-- c -->\n  <c></c>\n</xml>\n").unwrap();
+        assert_eq!(m.get("a"), Some("x<y>&中"));
+        assert_eq!(m.get("b"), Some(""));
+        assert_eq!(m.get("c"), Some(""));
+    }
+
+    #[test]
+    fn cdata_split_roundtrip() {
+        let xml = encode(&[("a", "]]>]]>"), ("b", "x]]")]).unwrap();
+        let m = decode(xml.as_bytes()).unwrap();
+        assert_eq!(m.get("a"), Some("]]>]]>"));
+        assert_eq!(m.get("b"), Some("x]]"));
+    }
+
+    #[test]
+    fn notify_reply_exact() {
+        assert_eq!(notify_reply(true, "ignored"), NOTIFY_REPLY_SUCCESS);
+        assert_eq!(
+            notify_reply(false, "签名失败"),
+            "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[签名失败]]></return_msg></xml>"
+        );
+    }
+}

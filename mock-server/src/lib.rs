@@ -1,0 +1,1 @@
+//! The WeChat Pay v2 mock server (being written).

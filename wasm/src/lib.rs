@@ -1,0 +1,1 @@
+//! wasm-bindgen bindings of wxpay-core (being written).
