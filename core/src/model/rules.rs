@@ -1,0 +1,317 @@
+//! Protocol constants and field rules (protocol.md §2.4–§2.13). Every other
+//! part of the project takes these from here.
+
+use alloc::string::String;
+
+use super::{ErrCode, Failure};
+use crate::{ParamMap, SignType};
+
+/// WeChat's notify retry schedule: the interval before each retry, in
+/// seconds, counted from the previous attempt: 15s/15s/30s/3m/10m/20m/30m/
+/// 30m/30m/60m/3h/3h/3h/6h/6h, 24h4m in all (protocol.md §2.8). The same
+/// schedule applies to refund notifies.
+pub const NOTIFY_RETRY_SCHEDULE_SECS: [u64; 15] = [
+    15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10_800, 10_800, 10_800, 21_600, 21_600,
+];
+
+/// How long WeChat waits for a notify reply before counting it as failed.
+pub const NOTIFY_TIMEOUT_SECS: u64 = 5;
+
+/// A prepay_id is valid for 2 hours.
+pub const PREPAY_ID_TTL_SECS: u64 = 2 * 3600;
+
+/// An order may not be closed within 5 minutes of its creation.
+pub const CLOSE_MIN_AGE_SECS: u64 = 5 * 60;
+
+/// At most 50 partial refunds per order.
+pub const MAX_REFUNDS_PER_ORDER: usize = 50;
+
+/// Refunds are possible within one year of payment.
+pub const REFUND_WINDOW_SECS: u64 = 365 * 86_400;
+
+/// A wx.login code is valid for 5 minutes and usable once.
+pub const JSCODE_TTL_SECS: u64 = 5 * 60;
+
+/// Beijing time is UTC+8 all year.
+pub const BEIJING_OFFSET_SECS: i64 = 8 * 3600;
+
+/// Maximum `out_trade_no` length.
+pub const OUT_TRADE_NO_MAX: usize = 32;
+/// Minimum `out_trade_no` length on the current documentation pages.
+pub const OUT_TRADE_NO_MIN: usize = 6;
+
+/// The sandbox accepts MD5 only.
+pub const SANDBOX_SIGN_TYPE: SignType = SignType::Md5;
+
+/// jscode2session error codes and messages (protocol.md §2.12). Messages
+/// carry `, rid: …` in real answers; the caller appends it.
+pub mod jscode {
+    /// System busy.
+    pub const SYSTEM_BUSY: (i32, &str) = (-1, "system error");
+    /// Unknown or expired code.
+    pub const INVALID_CODE: (i32, &str) = (40029, "invalid code");
+    /// Code already used (undocumented, observed).
+    pub const CODE_USED: (i32, &str) = (40163, "code been used");
+    /// Wrong AppSecret.
+    pub const INVALID_SECRET: (i32, &str) = (40125, "invalid appsecret");
+    /// Unknown appid.
+    pub const INVALID_APPID: (i32, &str) = (40013, "invalid appid");
+    /// High-risk user blocked.
+    pub const BLOCKED: (i32, &str) = (40226, "code blocked");
+    /// Rate limit.
+    pub const RATE_LIMIT: (i32, &str) = (
+        45011,
+        "api minute-quota reach limit  mustslower  retry next minute",
+    );
+    /// Missing or wrong `grant_type`.
+    pub const INVALID_GRANT_TYPE: (i32, &str) = (40002, "invalid grant_type");
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+const fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// (year, month, day) → days since 1970-01-01.
+const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Beijing wall-clock parts of a Unix time: (year, month, day, h, m, s).
+#[must_use]
+pub fn beijing_parts(unix_secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let t = unix_secs + BEIJING_OFFSET_SECS;
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, mo, d) = civil_from_days(days);
+    (
+        y,
+        mo,
+        d,
+        (secs / 3600) as u32,
+        (secs % 3600 / 60) as u32,
+        (secs % 60) as u32,
+    )
+}
+
+/// `yyyyMMddHHmmss` in Beijing time (time_start, time_expire, time_end).
+#[must_use]
+pub fn format_time14(unix_secs: i64) -> String {
+    let (y, mo, d, h, mi, s) = beijing_parts(unix_secs);
+    alloc::format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
+}
+
+/// `yyyy-MM-dd HH:mm:ss` in Beijing time (refund `success_time`).
+#[must_use]
+pub fn format_datetime(unix_secs: i64) -> String {
+    let (y, mo, d, h, mi, s) = beijing_parts(unix_secs);
+    alloc::format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+/// `yyyyMMdd` in Beijing time (bill_date).
+#[must_use]
+pub fn format_date8(unix_secs: i64) -> String {
+    let (y, mo, d, ..) = beijing_parts(unix_secs);
+    alloc::format!("{y:04}{mo:02}{d:02}")
+}
+
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses `yyyyMMddHHmmss` (Beijing time) into a Unix time; `None` unless
+/// it is exactly 14 digits forming a real date and time.
+#[must_use]
+pub fn parse_time14(s: &str) -> Option<i64> {
+    if s.len() != 14 || !s.is_ascii() {
+        return None;
+    }
+    let y = i64::from(digits(&s[0..4])?);
+    let mo = digits(&s[4..6])?;
+    let d = digits(&s[6..8])?;
+    let h = digits(&s[8..10])?;
+    let mi = digits(&s[10..12])?;
+    let se = digits(&s[12..14])?;
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59
+    {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se) - BEIJING_OFFSET_SECS)
+}
+
+/// Parses `yyyyMMdd` into the Unix time of that day's Beijing midnight.
+#[must_use]
+pub fn parse_date8(s: &str) -> Option<i64> {
+    if s.len() != 8 {
+        return None;
+    }
+    let mut full = String::from(s);
+    full.push_str("000000");
+    parse_time14(&full)
+}
+
+/// `out_trade_no`: 6 to 32 characters of `[0-9A-Za-z_\-|*]`.
+#[must_use]
+pub fn is_valid_out_trade_no(s: &str) -> bool {
+    (OUT_TRADE_NO_MIN..=OUT_TRADE_NO_MAX).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'|' | b'*'))
+}
+
+/// `out_refund_no`: 1 to 64 characters of `[0-9A-Za-z_\-|*@]`.
+#[must_use]
+pub fn is_valid_out_refund_no(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'|' | b'*' | b'@'))
+}
+
+/// A well-formed openid: 1 to 128 characters of `[0-9A-Za-z_-]` (real
+/// ones are 28).
+#[must_use]
+pub fn is_well_formed_openid(s: &str) -> bool {
+    (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+}
+
+/// `notify_url`: an absolute `http://` or `https://` URL with a host and no
+/// query string (protocol.md §2.4). `Err` says what is wrong.
+///
+/// # Errors
+/// A description of the first rule the URL breaks.
+pub fn check_notify_url(url: &str) -> Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must be an absolute http:// or https:// URL")?;
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if host_end == 0 {
+        return Err("must name a host");
+    }
+    if url.contains('?') {
+        return Err(
+            "must not carry query parameters (WeChat drops them; put state in attach instead)",
+        );
+    }
+    if url.contains('#') {
+        return Err("must not carry a fragment");
+    }
+    if url
+        .bytes()
+        .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+    {
+        return Err("must not contain whitespace");
+    }
+    Ok(())
+}
+
+/// An IPv4 or IPv6 address (`spbill_create_ip`).
+#[must_use]
+pub fn is_ip(s: &str) -> bool {
+    s.parse::<core::net::IpAddr>().is_ok()
+}
+
+/// Checks the envelope every signed request carries: `appid` (except on
+/// getsignkey, which passes `needs_appid = false`), `mch_id`, `nonce_str`
+/// and `sign` present, `sign_type` (when present) exactly `MD5` or
+/// `HMAC-SHA256`. Returns the request's sign type (MD5 when absent).
+///
+/// # Errors
+/// `return_code=FAIL` naming the missing field, or `签名类型不支持`.
+pub fn check_envelope(p: &ParamMap, needs_appid: bool) -> Result<SignType, Failure> {
+    let fields: &[&str] = if needs_appid {
+        &["appid", "mch_id", "nonce_str", "sign"]
+    } else {
+        &["mch_id", "nonce_str", "sign"]
+    };
+    for f in fields {
+        if p.get(*f).is_none_or(|v| v.is_empty()) {
+            return Err(Failure::missing_envelope(f));
+        }
+    }
+    if p.get("nonce_str").is_some_and(|n| n.chars().count() > 32) {
+        return Err(Failure::format("nonce_str", "长度不能超过32个字符"));
+    }
+    match p.get("sign_type").map(String::as_str) {
+        None | Some("") => Ok(SignType::Md5),
+        Some(t) => t
+            .parse()
+            .map_err(|_| Failure::protocol(super::failure::MSG_SIGN_TYPE_UNSUPPORTED)),
+    }
+}
+
+/// The err_code for an openid that was not minted for the order's appid
+/// (`strict_openid`).
+#[must_use]
+pub fn openid_mismatch() -> Failure {
+    Failure::business_des(ErrCode::ParamError, "appid和openid不匹配")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_roundtrip() {
+        // 2014-09-03 13:15:40 Beijing = 05:15:40 UTC.
+        let t = parse_time14("20140903131540").unwrap();
+        assert_eq!(t, 1_409_721_340);
+        assert_eq!(format_time14(t), "20140903131540");
+        assert_eq!(format_datetime(t), "2014-09-03 13:15:40");
+        assert_eq!(parse_time14("20230229000000"), None);
+        assert_eq!(
+            parse_time14("20240229235959").map(format_time14).as_deref(),
+            Some("20240229235959")
+        );
+        assert_eq!(parse_time14("2024022923595"), None);
+        assert_eq!(parse_time14("20241301000000"), None);
+        assert_eq!(parse_time14("2024+101000000"), None);
+    }
+
+    #[test]
+    fn notify_urls() {
+        assert!(check_notify_url("https://example.com/notify").is_ok());
+        assert!(check_notify_url("http://127.0.0.1:8080/pay/notify").is_ok());
+        assert!(check_notify_url("https://example.com/n?a=1").is_err());
+        assert!(check_notify_url("/notify").is_err());
+        assert!(check_notify_url("ftp://x/y").is_err());
+        assert!(check_notify_url("https:///x").is_err());
+    }
+
+    #[test]
+    fn schedule_totals_24h4m() {
+        assert_eq!(
+            NOTIFY_RETRY_SCHEDULE_SECS.iter().sum::<u64>(),
+            24 * 3600 + 4 * 60
+        );
+    }
+}
