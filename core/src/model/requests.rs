@@ -158,18 +158,20 @@ impl UnifiedOrderRequest {
         }
         check_time14(&self.time_start, "time_start")?;
         check_time14(&self.time_expire, "time_expire")?;
-        if let Some(openid) = &self.openid {
-            if !rules::is_well_formed_openid(openid) {
-                return Err(Failure::format("openid", "格式错误"));
-            }
+        if let Some(openid) = &self.openid
+            && !rules::is_well_formed_openid(openid)
+        {
+            return Err(Failure::format("openid", "格式错误"));
         }
-        if let Some(f) = &self.fee_type {
-            if f.len() != 3 || !f.bytes().all(|c| c.is_ascii_uppercase()) {
-                return Err(Failure::format(
-                    "fee_type",
-                    "必须是ISO 4217三位货币代码，如CNY",
-                ));
-            }
+        if self
+            .fee_type
+            .as_deref()
+            .is_some_and(|f| f.len() != 3 || !f.bytes().all(|c| c.is_ascii_uppercase()))
+        {
+            return Err(Failure::format(
+                "fee_type",
+                "必须是ISO 4217三位货币代码，如CNY",
+            ));
         }
         if self.limit_pay.as_deref().is_some_and(|v| v != "no_credit") {
             return Err(Failure::format("limit_pay", "只能是no_credit"));
@@ -344,10 +346,10 @@ impl RefundRequest {
         if refund > total {
             return Err(param_error("退款金额不能大于订单金额"));
         }
-        if let Some(url) = &self.notify_url {
-            if let Err(why) = check_notify_url(url) {
-                return Err(Failure::format("notify_url", why));
-            }
+        if let Some(url) = &self.notify_url
+            && let Err(why) = check_notify_url(url)
+        {
+            return Err(Failure::format("notify_url", why));
         }
         Ok(())
     }

@@ -277,6 +277,7 @@ pub fn openid_mismatch() -> Failure {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
