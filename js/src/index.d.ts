@@ -1,0 +1,130 @@
+// Type declarations of wxpay-devkit (shared by every entry point).
+
+/** The v2 signature algorithms, spelled exactly as WeChat does (case-sensitive). */
+export type SignType = 'MD5' | 'HMAC-SHA256';
+
+/**
+ * A parameter value. Strings are signed as they are; finite **integer** numbers
+ * and bigints are written in decimal; `null`, `undefined` and `""` are skipped.
+ * Anything else (booleans, objects, non-integer numbers such as a `total_fee`
+ * in yuan) throws a `TypeError` naming the key.
+ */
+export type ParamValue = string | number | bigint | null | undefined;
+
+/** Parameters: a plain object or a `Map`. Keys sort by byte order; only `sign` is excluded. */
+export type Params = { readonly [key: string]: ParamValue } | ReadonlyMap<string, ParamValue>;
+
+/** The object for `wx.requestPayment`, plus the `appId` it was signed with. All strings. */
+export interface PaymentParams {
+  appId: string;
+  /** Unix time in seconds, 10 digits. */
+  timeStamp: string;
+  nonceStr: string;
+  /** `prepay_id=…` */
+  package: string;
+  signType: SignType;
+  /** Uppercase hex. */
+  paySign: string;
+}
+
+export interface BuildPaymentParamsOptions {
+  /** The appid used for unifiedorder (capital `I`). */
+  appId: string;
+  /** The prepay_id, bare (`wx2017…`) or as a package (`prepay_id=wx2017…`). */
+  prepayId: string;
+  /** The merchant's API key. Only on a trusted backend, never in a Mini Program. */
+  key: string;
+  /** Must equal the sign type of the unifiedorder call. Default `"MD5"`. */
+  signType?: SignType;
+  /** 10-digit Unix seconds. Default: now. */
+  timeStamp?: string | number | bigint;
+  /** Default: 32 random `[0-9A-Za-z]` characters. */
+  nonceStr?: string;
+}
+
+/** What `wx.requestPayment` receives, plus `appId`. Callbacks are ignored. */
+export interface RequestPaymentObject {
+  appId: ParamValue;
+  timeStamp: ParamValue;
+  nonceStr: ParamValue;
+  package: ParamValue;
+  signType: ParamValue;
+  paySign: ParamValue;
+  [extra: string]: ParamValue | ((...args: any[]) => unknown);
+}
+
+/** Stable error codes (the `code` property of every error the package throws). */
+export type ErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_INVALID_PARAM_TYPE'
+  | 'ERR_INVALID_VALUE'
+  | 'ERR_UNSUPPORTED_SIGN_TYPE'
+  | 'ERR_MISSING_SIGN'
+  | 'ERR_MALFORMED_SIGN'
+  | 'ERR_SIGN_MISMATCH'
+  | 'ERR_XML_TOO_LARGE'
+  | 'ERR_XML_NOT_UTF8'
+  | 'ERR_XML_EMPTY'
+  | 'ERR_XML_DOCTYPE'
+  | 'ERR_XML_ENTITY'
+  | 'ERR_XML_CHAR_REF'
+  | 'ERR_XML_PI'
+  | 'ERR_XML_ATTRIBUTE'
+  | 'ERR_XML_ROOT'
+  | 'ERR_XML_NESTED'
+  | 'ERR_XML_DUPLICATE'
+  | 'ERR_XML_MISMATCHED_TAG'
+  | 'ERR_XML_TEXT'
+  | 'ERR_XML_EOF'
+  | 'ERR_XML_SYNTAX'
+  | 'ERR_XML_NAME'
+  | 'ERR_REQ_INFO_BASE64'
+  | 'ERR_REQ_INFO_LENGTH'
+  | 'ERR_REQ_INFO_PADDING'
+  | 'ERR_REQ_INFO_UTF8'
+  | 'ERR_NOT_INITIALIZED'
+  | 'ERR_NO_RANDOM'
+  | 'ERR_WXPAY';
+
+/** Every error thrown is an `Error` (a `TypeError`/`RangeError` for bad arguments) with these properties. */
+export interface WxPayError extends Error {
+  code: ErrorCode;
+  /** The field concerned (XML element, paySign field), when known. */
+  field?: string;
+  /** Byte offset into the XML input, for `ERR_XML_*`. */
+  offset?: number;
+  /** The parameter whose value has the wrong type, for `ERR_INVALID_PARAM_TYPE`. */
+  param?: string;
+}
+
+/** Signs parameters: uppercase hex, 32 characters (MD5) or 64 (HMAC-SHA256). */
+export function sign(params: Params, key: string, signType?: SignType): string;
+
+/**
+ * Verifies the `sign` inside `params` (constant-time, case-sensitive). The sign
+ * type is inferred from the sign's length (32 → MD5, 64 → HMAC-SHA256) when omitted.
+ * Returns false for a missing, malformed or wrong sign.
+ */
+export function verify(params: Params, key: string, signType?: SignType): boolean;
+
+/** Builds and signs the `wx.requestPayment` object. Backend only: it needs the API key. */
+export function buildPaymentParams(options: BuildPaymentParamsOptions): PaymentParams;
+
+/** Verifies `paySign` of a `wx.requestPayment` object plus `appId`. Throws `ERR_INVALID_VALUE` for a missing field. */
+export function verifyPaymentParams(obj: RequestPaymentObject | Params, key: string): boolean;
+
+/** Encodes parameters as WeChat XML under `<xml>` (integers bare, everything else in CDATA). */
+export function toXml(params: Params): string;
+
+/** Decodes a WeChat XML body. Throws `ERR_XML_*` on DOCTYPE, entities, nesting, oversize, etc. */
+export function parseXml(xml: string | Uint8Array): Record<string, string>;
+
+/** Encrypts a refund-notify `req_info` from a plaintext (`<root>…</root>`) or from fields. */
+export function encryptRefundInfo(plainXmlOrParams: string | Params, key: string): string;
+
+/** Decrypts a refund-notify `req_info` into its fields. */
+export function decryptRefundInfo(reqInfo: string, key: string): Record<string, string>;
+
+/** A random `[0-9A-Za-z]` string, 32 characters by default (1 to 1024). */
+export function nonce(length?: number): string;
