@@ -1,0 +1,272 @@
+//! The server's shared state, behind one `Arc`.
+//!
+//! Every field uses a `std::sync::Mutex` (or atomics) held only for short,
+//! synchronous critical sections: no lock is ever held across an `.await`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use tokio::sync::watch;
+use wxpay_core::model::ErrCode;
+use wxpay_core::{ApiKey, SignType, sign_message};
+
+use crate::clock::MockClock;
+use crate::config::{Config, Merchant, Switches};
+use crate::notify::{Notifier, RefundJob};
+use crate::orders::{OrderStore, lock};
+
+/// A random `[0-9A-Za-z]` string from a fast non-cryptographic generator
+/// (nonces and codes in a mock need uniqueness, not secrecy).
+pub(crate) fn random_token(len: usize) -> String {
+    wxpay_core::nonce::nonce_from(len, fastrand::fill)
+}
+
+/// Uppercase hex MD5 (through core's signing primitive).
+pub(crate) fn md5_hex(data: &str) -> String {
+    sign_message(data.as_bytes(), &[], SignType::Md5).as_str().to_owned()
+}
+
+fn md5_b64url(data: &str) -> String {
+    // md5_hex is 32 hex digits; re-encode its bytes compactly.
+    let hex = md5_hex(data);
+    let bytes: Vec<u8> = (0..16)
+        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// One `wx.login` code.
+#[derive(Debug, Clone)]
+pub(crate) struct Login {
+    pub(crate) appid: String,
+    pub(crate) openid: String,
+    pub(crate) unionid: Option<String>,
+    pub(crate) session_key: String,
+    pub(crate) created_at: i64,
+    pub(crate) used: bool,
+}
+
+/// Codes and the openids the mock has minted.
+#[derive(Default)]
+pub(crate) struct Logins {
+    pub(crate) codes: HashMap<String, Login>,
+    /// `(appid, openid)` pairs minted by `/mock/login`.
+    pub(crate) minted: HashSet<(String, String)>,
+}
+
+/// An injected fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FaultKind {
+    /// Answer with this business err_code (SYSTEMERROR, BIZERR_NEED_RETRY, …).
+    ErrCode(ErrCode),
+    /// jscode2session only: answer with this errcode.
+    JsErrcode(i32, &'static str),
+    /// Wait this long, then answer normally.
+    Delay(u64),
+    /// Close the connection without an answer.
+    Drop,
+    /// Answer HTTP 502 with an HTML page, as a failing gateway does.
+    Html502,
+}
+
+/// A fault armed for the next `remaining` calls of `endpoint`.
+#[derive(Debug, Clone)]
+pub(crate) struct Fault {
+    pub(crate) endpoint: String,
+    pub(crate) kind: FaultKind,
+    pub(crate) remaining: u32,
+}
+
+/// The shared state of one server.
+pub(crate) struct App {
+    /// The configuration the server started with.
+    pub(crate) config: Config,
+    /// The current switches (start from `config.switches`).
+    switches: Mutex<Switches>,
+    /// The mock clock.
+    pub(crate) clock: MockClock,
+    /// Orders and refunds.
+    pub(crate) orders: OrderStore,
+    /// jscode2session codes.
+    pub(crate) logins: Mutex<Logins>,
+    /// Notify delivery.
+    pub(crate) notifier: Notifier,
+    /// Armed faults.
+    pub(crate) faults: Mutex<Vec<Fault>>,
+    /// Sandbox key generation per mch_id (bumped by rotation).
+    sandbox_gen: Mutex<HashMap<String, u32>>,
+    /// A random id of this server instance, inside every prepay_id.
+    pub(crate) instance: u16,
+    /// Set to stop the background tasks.
+    pub(crate) stop: watch::Sender<bool>,
+}
+
+impl App {
+    pub(crate) fn new(config: Config) -> Arc<Self> {
+        let (stop, _) = watch::channel(false);
+        Arc::new(Self {
+            switches: Mutex::new(config.switches.clone()),
+            clock: MockClock::new(),
+            orders: OrderStore::new(config.max_orders),
+            logins: Mutex::new(Logins::default()),
+            notifier: Notifier::new(config.max_notifications),
+            faults: Mutex::new(Vec::new()),
+            sandbox_gen: Mutex::new(HashMap::new()),
+            instance: fastrand::u16(..),
+            stop,
+            config,
+        })
+    }
+
+    /// A copy of the current switches.
+    pub(crate) fn switches(&self) -> Switches {
+        lock(&self.switches).clone()
+    }
+
+    /// Changes switches under the lock.
+    pub(crate) fn update_switches<R>(&self, f: impl FnOnce(&mut Switches) -> R) -> R {
+        f(&mut lock(&self.switches))
+    }
+
+    /// The sandbox key of a merchant: 32 characters derived from the
+    /// merchant's key, the mch_id and a generation bumped by rotation, so it
+    /// is stable across restarts (SDKs cache it) until rotated.
+    pub(crate) fn sandbox_key(&self, m: &Merchant) -> ApiKey {
+        let generation = lock(&self.sandbox_gen).get(&m.mch_id).copied().unwrap_or(0);
+        let seed = format!("wxpay-mock sandbox|{}|{}|{generation}", m.mch_id, m.key.expose());
+        ApiKey::new(md5_hex(&seed).to_ascii_lowercase())
+    }
+
+    /// Rotates a merchant's sandbox key.
+    pub(crate) fn rotate_sandbox_key(&self, mch_id: &str) {
+        *lock(&self.sandbox_gen).entry(mch_id.to_owned()).or_insert(0) += 1;
+    }
+
+    /// The deterministic openid of `user` under `appid`.
+    pub(crate) fn openid_for(appid: &str, user: &str) -> String {
+        let a = md5_b64url(&format!("openid|{appid}|{user}"));
+        let b = md5_b64url(&format!("openid2|{user}|{appid}"));
+        format!("o{}{}", &a[..22], &b[..5])
+    }
+
+    /// The deterministic unionid of `user` (the same for every appid).
+    pub(crate) fn unionid_for(user: &str) -> String {
+        let a = md5_b64url(&format!("unionid|{user}"));
+        let b = md5_b64url(&format!("unionid2|{user}"));
+        format!("o{}{}", &a[..22], &b[..5])
+    }
+
+    /// A fresh `session_key` (base64 of 16 random bytes).
+    pub(crate) fn session_key() -> String {
+        let mut b = [0u8; 16];
+        fastrand::fill(&mut b);
+        STANDARD.encode(b)
+    }
+
+    /// Takes one use of the first fault armed for `endpoint` (or `*`).
+    pub(crate) fn take_fault(&self, endpoint: &str, pre_auth: bool) -> Option<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let i = faults.iter().position(|f| {
+            (f.endpoint == endpoint || f.endpoint == "*")
+                && f.remaining > 0
+                && pre_auth == matches!(f.kind, FaultKind::Delay(_) | FaultKind::Drop | FaultKind::Html502)
+        })?;
+        let kind = faults[i].kind.clone();
+        faults[i].remaining -= 1;
+        if faults[i].remaining == 0 {
+            faults.remove(i);
+        }
+        Some(kind)
+    }
+
+    /// Forgets every order, code, notification and fault; puts the clock
+    /// back and the switches to their configured values.
+    pub(crate) fn reset(&self) {
+        self.orders.clear();
+        *lock(&self.logins) = Logins::default();
+        self.notifier.clear();
+        lock(&self.faults).clear();
+        lock(&self.sandbox_gen).clear();
+        self.clock.reset();
+        *lock(&self.switches) = self.config.switches.clone();
+    }
+
+    /// Settles a refund that has waited its `refund_delay_seconds`.
+    pub(crate) fn settle_refund(&self, job: RefundJob) {
+        crate::pay::refund::settle(self, job);
+    }
+
+    /// Moves the mock clock forward, then attempts every delivery due by
+    /// the new time; returns when all have been attempted.
+    pub(crate) async fn advance(self: &Arc<Self>, seconds: i64) {
+        self.clock.advance_ms(seconds.saturating_mul(1000));
+        self.notifier.wake.notify_one();
+        self.drain().await;
+    }
+
+    /// Attempts everything due now, repeatedly, until nothing is due and
+    /// nothing is in flight.
+    pub(crate) async fn drain(self: &Arc<Self>) {
+        loop {
+            let progress = self.notifier.progress();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            let t = self.notifier.take_due(self.clock.now_ms());
+            let had_work = !t.refunds.is_empty() || !t.deliveries.is_empty();
+            for j in t.refunds {
+                self.settle_refund(j);
+            }
+            if !t.deliveries.is_empty() {
+                let handles: Vec<_> = t
+                    .deliveries
+                    .into_iter()
+                    .map(|d| {
+                        let app = Arc::clone(self);
+                        tokio::spawn(async move { app.notifier.attempt(d).await })
+                    })
+                    .collect();
+                for h in handles {
+                    let _ = h.await;
+                }
+                continue;
+            }
+            if had_work {
+                continue;
+            }
+            if t.in_flight == 0 {
+                return;
+            }
+            progress.await;
+        }
+    }
+
+    /// The background delivery loop: attempts deliveries as they fall due in
+    /// real time, until `stop` is set.
+    pub(crate) async fn engine(self: Arc<Self>) {
+        let mut stop = self.stop.subscribe();
+        const MAX_SLEEP: core::time::Duration = core::time::Duration::from_secs(3600);
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let t = self.notifier.take_due(self.clock.now_ms());
+            for j in t.refunds {
+                self.settle_refund(j);
+            }
+            for d in t.deliveries {
+                let app = Arc::clone(&self);
+                tokio::spawn(async move { app.notifier.attempt(d).await });
+            }
+            let sleep = t
+                .next_ms
+                .map_or(MAX_SLEEP, |m| self.clock.real_delay_until(m).min(MAX_SLEEP));
+            tokio::select! {
+                () = self.notifier.wake.notified() => {}
+                () = tokio::time::sleep(sleep) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `GET /sns/jscode2session` (`auth.code2Session`, protocol.md §2.12).
+//!
+//! Codes come from `POST /mock/login`; each is single-use and valid for
+//! `JSCODE_TTL_SECS` of mock time. Success bodies omit `errcode`. Extra
+//! query parameters are ignored. The mock never answers 40001/40014/42001
+//! (SDKs react to those by calling the real token endpoint).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use hyper::body::Body;
+use hyper::{Method, Request, StatusCode};
+use serde_json::json;
+use wxpay_core::model::rules;
+
+use crate::app::{App, FaultKind};
+use crate::orders::lock;
+use crate::server::Reply;
+
+/// Decodes an `application/x-www-form-urlencoded` query.
+pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.entry(percent_decode(k)).or_insert_with(|| percent_decode(v));
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or("zz"), 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn rid() -> String {
+    format!("{:08x}-{:08x}-{:08x}", fastrand::u32(..), fastrand::u32(..), fastrand::u32(..))
+}
+
+fn error(code: (i32, &str)) -> Reply {
+    let mut r = Reply::json(
+        StatusCode::OK,
+        &json!({ "errcode": code.0, "errmsg": format!("{}, rid: {}", code.1, rid()) }),
+    );
+    r.outcome = format!("errcode {}", code.0);
+    r
+}
+
+pub(crate) async fn handle<B>(app: &Arc<App>, req: Request<B>) -> Reply
+where
+    B: Body,
+    B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
+{
+    match app.take_fault("jscode2session", true) {
+        Some(FaultKind::Delay(ms)) => tokio::time::sleep(core::time::Duration::from_millis(ms)).await,
+        Some(FaultKind::Drop) => return Reply::dropped(),
+        Some(FaultKind::Html502) => return Reply::html_502(),
+        _ => {}
+    }
+    if req.method() != Method::GET && req.method() != Method::POST {
+        let mut r = Reply::json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &json!({"errcode": -1, "errmsg": "use GET /sns/jscode2session?appid=…&secret=…&js_code=…&grant_type=authorization_code"}),
+        );
+        r.outcome = "405".into();
+        return r;
+    }
+    let q = parse_query(req.uri().query().unwrap_or_default());
+    answer(app, &q)
+}
+
+fn answer(app: &App, q: &HashMap<String, String>) -> Reply {
+    let get = |k: &str| q.get(k).map_or("", String::as_str);
+    if get("grant_type") != "authorization_code" {
+        return error(rules::jscode::INVALID_GRANT_TYPE);
+    }
+    let appid = get("appid");
+    let Some(app_cfg) = app.config.app(appid) else {
+        return error(rules::jscode::INVALID_APPID);
+    };
+    if get("secret") != app_cfg.secret {
+        return error(rules::jscode::INVALID_SECRET);
+    }
+    match app.take_fault("jscode2session", false) {
+        Some(FaultKind::JsErrcode(code, msg)) => return error((code, msg)),
+        Some(FaultKind::ErrCode(_)) => return error(rules::jscode::SYSTEM_BUSY),
+        _ => {}
+    }
+    let now = app.clock.now();
+    let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
+    let mut logins = lock(&app.logins);
+    let Some(login) = logins.codes.get_mut(get("js_code")) else {
+        return error(rules::jscode::INVALID_CODE);
+    };
+    if login.appid != appid || login.created_at + ttl <= now {
+        return error(rules::jscode::INVALID_CODE);
+    }
+    if login.used {
+        return error(rules::jscode::CODE_USED);
+    }
+    login.used = true;
+    let mut body = json!({ "session_key": login.session_key, "openid": login.openid });
+    if let Some(u) = &login.unionid {
+        body["unionid"] = json!(u);
+    }
+    let mut r = Reply::json(StatusCode::OK, &body);
+    r.outcome = "session".into();
+    r
+}
+
+/// Issues a code for `POST /mock/login`.
+pub(crate) fn login(app: &App, appid: &str, openid: Option<&str>, user: Option<&str>) -> Result<(String, String, Option<String>), String> {
+    let Some(app_cfg) = app.config.app(appid) else {
+        let known: Vec<&str> = app.config.apps.iter().map(|a| a.appid.as_str()).collect();
+        return Err(format!(
+            "appid {appid:?} is not configured: the mock knows {} (add [[apps]] to the config file)",
+            known.join(", ")
+        ));
+    };
+    let user = user.unwrap_or("user");
+    let openid = match openid {
+        Some(o) => {
+            if !rules::is_well_formed_openid(o) {
+                return Err(format!("openid {o:?} is not well-formed: use 1 to 128 characters of [0-9A-Za-z_-]"));
+            }
+            o.to_owned()
+        }
+        None => App::openid_for(appid, user),
+    };
+    let unionid = app_cfg.unionid.then(|| App::unionid_for(user));
+    let code = crate::app::random_token(32);
+    let now = app.clock.now();
+    let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
+    let mut logins = lock(&app.logins);
+    if logins.codes.len() > 10_000 {
+        logins.codes.retain(|_, l| l.created_at + 2 * ttl > now);
+    }
+    logins.minted.insert((appid.to_owned(), openid.clone()));
+    logins.codes.insert(
+        code.clone(),
+        crate::app::Login {
+            appid: appid.to_owned(),
+            openid: openid.clone(),
+            unionid: unionid.clone(),
+            session_key: App::session_key(),
+            created_at: now,
+            used: false,
+        },
+    );
+    Ok((code, openid, unionid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding() {
+        let q = parse_query("appid=wx1&secret=a%2Bb&js_code=c+d&x=%zz&grant_type=authorization_code");
+        assert_eq!(q["secret"], "a+b");
+        assert_eq!(q["js_code"], "c d");
+        assert_eq!(q["x"], "%zz");
+    }
+}

@@ -1,0 +1,474 @@
+//! Notify delivery: payment and refund notifies POSTed to the merchant's
+//! `notify_url`, retried on WeChat's schedule.
+//!
+//! - The first delivery is attempted at once, in real time.
+//! - A delivery is acknowledged only by HTTP 200 with `return_code=SUCCESS`
+//!   (judged by `wxpay_core::model::judge_notify_reply`). Otherwise the next
+//!   attempt is due `NOTIFY_RETRY_SCHEDULE_SECS[n]` after the previous one,
+//!   on the mock clock; after the last interval the notification is
+//!   exhausted.
+//! - Each attempt has `NOTIFY_TIMEOUT_SECS` (real time) to answer, and is
+//!   recorded with the reason it was refused.
+//! - `/mock/clock/advance` moves the clock and then attempts, in order,
+//!   every delivery that falls due up to the new time (a retry made during
+//!   the advance is timed at its due moment, so one long advance replays the
+//!   whole schedule), and returns when all have been attempted.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use wxpay_core::model::{judge_notify_reply, rules};
+
+use crate::orders::lock;
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Payment,
+    Refund,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Payment => "payment",
+            Self::Refund => "refund",
+        }
+    }
+}
+
+/// Where a notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Pending,
+    Acknowledged,
+    Exhausted,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Acknowledged => "acknowledged",
+            Self::Exhausted => "exhausted",
+        }
+    }
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    /// Mock time of the attempt, Unix milliseconds.
+    at_ms: i64,
+    http_status: Option<u16>,
+    excerpt: String,
+    accepted: bool,
+    reason: String,
+    duplicate: bool,
+}
+
+/// One notification and its delivery history.
+#[derive(Debug)]
+pub(crate) struct Notification {
+    id: u64,
+    kind: Kind,
+    url: String,
+    mch_id: String,
+    out_trade_no: String,
+    out_refund_no: Option<String>,
+    body: Bytes,
+    created_at_ms: i64,
+    state: State,
+    attempts: Vec<Attempt>,
+    /// When the next attempt is due (mock ms); `None` while one is in
+    /// flight or when no more will be made.
+    next_attempt_ms: Option<i64>,
+    /// How many retry intervals have been used.
+    retries: usize,
+    in_flight: bool,
+    /// Whether the first delivery also sends a duplicate.
+    duplicate_first: bool,
+}
+
+/// A new notification to deliver.
+pub(crate) struct NewNotification {
+    pub(crate) kind: Kind,
+    pub(crate) url: String,
+    pub(crate) mch_id: String,
+    pub(crate) out_trade_no: String,
+    pub(crate) out_refund_no: Option<String>,
+    pub(crate) body: String,
+    pub(crate) duplicate: bool,
+}
+
+/// A timed job that is not a delivery: a refund settling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RefundJob {
+    pub(crate) due_ms: i64,
+    pub(crate) order_seq: u64,
+    pub(crate) idx: usize,
+}
+
+/// A delivery taken for attempting.
+#[derive(Debug, Clone)]
+pub(crate) struct Due {
+    id: u64,
+    due_ms: i64,
+    url: String,
+    body: Bytes,
+    duplicate: bool,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: u64,
+    items: BTreeMap<u64, Notification>,
+    refund_jobs: Vec<RefundJob>,
+    in_flight: usize,
+}
+
+/// The delivery engine's shared state.
+pub(crate) struct Notifier {
+    inner: Mutex<Inner>,
+    /// Wakes the background loop (new work, clock moved, shutdown).
+    pub(crate) wake: Notify,
+    /// Signalled whenever an attempt completes.
+    progress: Notify,
+    max_items: usize,
+}
+
+/// What is due now.
+#[derive(Default)]
+pub(crate) struct Taken {
+    pub(crate) deliveries: Vec<Due>,
+    pub(crate) refunds: Vec<RefundJob>,
+    pub(crate) in_flight: usize,
+    /// The earliest future due time (mock ms), if any.
+    pub(crate) next_ms: Option<i64>,
+}
+
+impl Notifier {
+    pub(crate) fn new(max_items: usize) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                next_id: 1,
+                ..Inner::default()
+            }),
+            wake: Notify::new(),
+            progress: Notify::new(),
+            max_items,
+        }
+    }
+
+    /// Queues a notification for immediate delivery; returns its id.
+    pub(crate) fn enqueue(&self, n: NewNotification, now_ms: i64) -> u64 {
+        let id = {
+            let mut g = lock(&self.inner);
+            let id = g.next_id;
+            g.next_id += 1;
+            g.items.insert(
+                id,
+                Notification {
+                    id,
+                    kind: n.kind,
+                    url: n.url,
+                    mch_id: n.mch_id,
+                    out_trade_no: n.out_trade_no,
+                    out_refund_no: n.out_refund_no,
+                    body: Bytes::from(n.body),
+                    created_at_ms: now_ms,
+                    state: State::Pending,
+                    attempts: Vec::new(),
+                    next_attempt_ms: Some(now_ms),
+                    retries: 0,
+                    in_flight: false,
+                    duplicate_first: n.duplicate,
+                },
+            );
+            // Retention: drop the oldest finished notifications first.
+            while g.items.len() > self.max_items {
+                let victim = g
+                    .items
+                    .values()
+                    .find(|x| x.state != State::Pending && !x.in_flight)
+                    .or_else(|| g.items.values().find(|x| !x.in_flight))
+                    .map(|x| x.id);
+                match victim {
+                    Some(v) => {
+                        g.items.remove(&v);
+                    }
+                    None => break,
+                }
+            }
+            id
+        };
+        self.wake.notify_one();
+        id
+    }
+
+    /// Schedules a refund to settle at `job.due_ms`.
+    pub(crate) fn schedule_refund(&self, job: RefundJob) {
+        lock(&self.inner).refund_jobs.push(job);
+        self.wake.notify_one();
+    }
+
+    /// Takes everything due at `now_ms` (marking deliveries in flight).
+    pub(crate) fn take_due(&self, now_ms: i64) -> Taken {
+        let mut g = lock(&self.inner);
+        let mut t = Taken::default();
+        let (due, later): (Vec<RefundJob>, Vec<RefundJob>) =
+            g.refund_jobs.iter().partition(|j| j.due_ms <= now_ms);
+        t.next_ms = later.iter().map(|j| j.due_ms).min();
+        g.refund_jobs = later;
+        t.refunds = due;
+        t.refunds.sort();
+        let mut newly = 0;
+        for n in g.items.values_mut() {
+            let Some(at) = n.next_attempt_ms else { continue };
+            if n.in_flight {
+                continue;
+            }
+            if at <= now_ms {
+                n.in_flight = true;
+                n.next_attempt_ms = None;
+                let duplicate = n.duplicate_first && n.attempts.is_empty();
+                t.deliveries.push(Due {
+                    id: n.id,
+                    due_ms: at,
+                    url: n.url.clone(),
+                    body: n.body.clone(),
+                    duplicate,
+                });
+                newly += 1;
+            } else {
+                t.next_ms = Some(t.next_ms.map_or(at, |m| m.min(at)));
+            }
+        }
+        g.in_flight += newly;
+        t.in_flight = g.in_flight;
+        t
+    }
+
+    /// Records the outcome of an attempt and schedules the next one.
+    fn record(&self, id: u64, due_ms: i64, attempts: Vec<Attempt>) {
+        {
+            let mut g = lock(&self.inner);
+            g.in_flight = g.in_flight.saturating_sub(1);
+            if let Some(n) = g.items.get_mut(&id) {
+                n.in_flight = false;
+                let accepted = attempts.iter().any(|a| a.accepted);
+                n.attempts.extend(attempts);
+                if accepted {
+                    n.state = State::Acknowledged;
+                    n.next_attempt_ms = None;
+                } else if let Some(secs) = rules::NOTIFY_RETRY_SCHEDULE_SECS.get(n.retries) {
+                    n.retries += 1;
+                    n.state = State::Pending;
+                    let secs = i64::try_from(*secs).unwrap_or(i64::MAX / 1000);
+                    n.next_attempt_ms = Some(due_ms.saturating_add(secs * 1000));
+                } else {
+                    n.state = State::Exhausted;
+                    n.next_attempt_ms = None;
+                }
+            }
+        }
+        self.progress.notify_waiters();
+        self.wake.notify_one();
+    }
+
+    /// Makes a notification due again now (re-opening it if it was
+    /// acknowledged or exhausted).
+    pub(crate) fn redeliver(&self, id: u64, now_ms: i64) -> Option<()> {
+        {
+            let mut g = lock(&self.inner);
+            let n = g.items.get_mut(&id)?;
+            if !n.in_flight {
+                n.next_attempt_ms = Some(now_ms);
+                n.state = State::Pending;
+            }
+        }
+        self.wake.notify_one();
+        Some(())
+    }
+
+    /// The notifications as JSON, optionally filtered.
+    pub(crate) fn list_json(&self, out_trade_no: Option<&str>, kind: Option<&str>) -> Value {
+        let g = lock(&self.inner);
+        Value::Array(
+            g.items
+                .values()
+                .filter(|n| out_trade_no.is_none_or(|o| n.out_trade_no == o))
+                .filter(|n| kind.is_none_or(|k| n.kind.as_str() == k))
+                .map(Notification::to_json)
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get_json(&self, id: u64) -> Option<Value> {
+        lock(&self.inner).items.get(&id).map(Notification::to_json)
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut g = lock(&self.inner);
+        g.items.clear();
+        g.refund_jobs.clear();
+    }
+
+    /// A future that completes at the next recorded attempt; enable it
+    /// before checking the state to miss no wake-up.
+    pub(crate) fn progress(&self) -> tokio::sync::futures::Notified<'_> {
+        self.progress.notified()
+    }
+
+    /// Makes one attempt (two when it is a duplicated first delivery).
+    pub(crate) fn attempt(&self, d: Due) -> impl Future<Output = ()> + Send + '_ {
+        async move {
+            let first = deliver(&d.url, d.body.clone(), d.due_ms, false);
+            let attempts = if d.duplicate {
+                let (a, b) = tokio::join!(first, deliver(&d.url, d.body.clone(), d.due_ms, true));
+                vec![a, b]
+            } else {
+                vec![first.await]
+            };
+            self.record(d.id, d.due_ms, attempts);
+        }
+    }
+}
+
+impl Notification {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "kind": self.kind.as_str(),
+            "url": self.url,
+            "mch_id": self.mch_id,
+            "out_trade_no": self.out_trade_no,
+            "out_refund_no": self.out_refund_no,
+            "state": self.state.as_str(),
+            "created_at": self.created_at_ms.div_euclid(1000),
+            "body": String::from_utf8_lossy(&self.body),
+            "attempts": self.attempts.iter().map(|a| json!({
+                "at": a.at_ms.div_euclid(1000),
+                "at_beijing": rules::format_datetime(a.at_ms.div_euclid(1000)),
+                "http_status": a.http_status,
+                "response_excerpt": a.excerpt,
+                "accepted": a.accepted,
+                "reason": a.reason,
+                "duplicate": a.duplicate,
+            })).collect::<Vec<_>>(),
+            "next_attempt_at": self.next_attempt_ms.map(|m| m.div_euclid(1000)),
+            "next_attempt_at_beijing": self.next_attempt_ms.map(|m| rules::format_datetime(m.div_euclid(1000))),
+        })
+    }
+}
+
+/// Why a delivery could not even get an HTTP answer.
+enum Transport {
+    Unsupported(String),
+    Connect(std::io::Error),
+    Http(String),
+    Timeout,
+}
+
+const EXCERPT_CHARS: usize = 200;
+const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// POSTs one notify and judges the answer.
+async fn deliver(url: &str, body: Bytes, at_ms: i64, duplicate: bool) -> Attempt {
+    let timeout = core::time::Duration::from_secs(rules::NOTIFY_TIMEOUT_SECS);
+    let result = match tokio::time::timeout(timeout, post(url, body)).await {
+        Ok(r) => r,
+        Err(_) => Err(Transport::Timeout),
+    };
+    let mut a = Attempt {
+        at_ms,
+        http_status: None,
+        excerpt: String::new(),
+        accepted: false,
+        reason: String::new(),
+        duplicate,
+    };
+    match result {
+        Ok((status, reply)) => {
+            a.http_status = Some(status);
+            a.excerpt = String::from_utf8_lossy(&reply).chars().take(EXCERPT_CHARS).collect();
+            match judge_notify_reply(status, &reply) {
+                Ok(()) => {
+                    a.accepted = true;
+                    "acknowledged".clone_into(&mut a.reason);
+                }
+                Err(why) => a.reason = why,
+            }
+        }
+        Err(Transport::Unsupported(why)) => a.reason = why,
+        Err(Transport::Connect(e)) => {
+            a.reason = if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                format!("connection refused: nothing is listening at {}", authority(url))
+            } else {
+                format!("could not connect to {}: {e}", authority(url))
+            };
+        }
+        Err(Transport::Http(e)) => a.reason = format!("the connection failed before a complete HTTP reply: {e}"),
+        Err(Transport::Timeout) => {
+            a.reason = format!(
+                "timeout: no complete reply within {} s (WeChat gives up on an attempt after {} s)",
+                rules::NOTIFY_TIMEOUT_SECS,
+                rules::NOTIFY_TIMEOUT_SECS
+            );
+        }
+    }
+    a
+}
+
+fn authority(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest))
+}
+
+async fn post(url: &str, body: Bytes) -> Result<(u16, Bytes), Transport> {
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|e| Transport::Unsupported(format!("notify_url is not a valid URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(Transport::Unsupported(
+                "https notify_url: the mock delivers over plain HTTP only; give an http:// notify_url for a local receiver"
+                    .into(),
+            ));
+        }
+        _ => return Err(Transport::Unsupported("notify_url must start with http://".into())),
+    }
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().unwrap_or(80);
+    let host_for_connect = host.trim_start_matches('[').trim_end_matches(']');
+    let stream = TcpStream::connect((host_for_connect, port)).await.map_err(Transport::Connect)?;
+    let _ = stream.set_nodelay(true);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| Transport::Http(e.to_string()))?;
+    let conn = tokio::spawn(conn);
+    let path = uri.path_and_query().map_or("/", hyper::http::uri::PathAndQuery::as_str);
+    let host_header = uri.authority().map_or(host, hyper::http::uri::Authority::as_str);
+    let req = Request::post(path)
+        .header(hyper::header::HOST, host_header)
+        .header(hyper::header::CONTENT_TYPE, "text/xml")
+        .header(hyper::header::USER_AGENT, concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")))
+        .body(Full::new(body))
+        .map_err(|e| Transport::Http(e.to_string()))?;
+    let resp = sender.send_request(req).await.map_err(|e| Transport::Http(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let reply = match Limited::new(resp.into_body(), MAX_REPLY_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return Err(Transport::Http(format!("reading the reply: {e}"))),
+    };
+    conn.abort();
+    Ok((status, reply))
+}

@@ -1,0 +1,393 @@
+//! The order store.
+//!
+//! Orders are kept compactly (one allocation for all of an order's request
+//! fields) so that a stored order costs well under 1 KiB. Each order sits
+//! behind its own `std::sync::Mutex`, which serializes payment, close and
+//! refund on one order; the store's index sits behind another. No lock is
+//! ever held across an `.await`, and the index lock is never taken while an
+//! order lock is held (lock order: index, then order).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use wxpay_core::model::rules;
+use wxpay_core::model::{RefundStatus, TradeState};
+use wxpay_core::{ParamMap, SignType};
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it
+/// (every critical section leaves the data consistent before it can panic).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An order's request fields in one allocation: `name \0 value \0 …`.
+/// WeChat's XML cannot carry U+0000, and the codec refuses it, so the
+/// separator is unambiguous.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fields(Box<str>);
+
+impl Fields {
+    pub(crate) fn from_params(p: &ParamMap, skip: &[&str]) -> Self {
+        let mut s = String::with_capacity(p.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+        for (k, v) in p {
+            if v.is_empty() || skip.contains(&k.as_str()) || k.contains('\0') || v.contains('\0') {
+                continue;
+            }
+            s.push_str(k);
+            s.push('\0');
+            s.push_str(v);
+            s.push('\0');
+        }
+        Self(s.into_boxed_str())
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut it = self.0.split('\0');
+        core::iter::from_fn(move || {
+            let k = it.next().filter(|k| !k.is_empty())?;
+            let v = it.next()?;
+            Some((k, v))
+        })
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    pub(crate) fn get_or_empty(&self, name: &str) -> &str {
+        self.get(name).unwrap_or_default()
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// What happened to an order, for `GET /mock/orders/{out_trade_no}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    Created,
+    Reentered,
+    ReentryRefused,
+    PaymentCancelled,
+    PaymentFailed,
+    Paid,
+    Closed,
+    RefundAccepted(u8),
+    RefundSucceeded(u8),
+    Notified(u64),
+}
+
+/// One event: mock time (Unix seconds) and kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Event {
+    pub(crate) at: i64,
+    pub(crate) kind: EventKind,
+}
+
+/// One refund of an order.
+#[derive(Debug, Clone)]
+pub(crate) struct Refund {
+    pub(crate) out_refund_no: Box<str>,
+    pub(crate) refund_fee: i64,
+    pub(crate) status: RefundStatus,
+    pub(crate) created_at: i64,
+    /// When a PROCESSING refund turns SUCCESS (mock seconds).
+    pub(crate) settle_at: i64,
+    pub(crate) success_at: Option<i64>,
+    pub(crate) notify_url: Option<Box<str>>,
+}
+
+/// A stored order.
+#[derive(Debug)]
+pub(crate) struct Order {
+    pub(crate) seq: u64,
+    pub(crate) sandbox: bool,
+    pub(crate) sign_type: SignType,
+    pub(crate) state: TradeState,
+    pub(crate) total_fee: i64,
+    pub(crate) created_at: i64,
+    /// When the current prepay_id was issued (re-entry after its 2 hours
+    /// issues a new one).
+    pub(crate) prepay_at: i64,
+    pub(crate) expire_at: Option<i64>,
+    pub(crate) paid_at: Option<i64>,
+    pub(crate) closed_at: Option<i64>,
+    /// Digest of the re-entry parameters.
+    pub(crate) reentry_digest: u64,
+    /// The request's fields (without nonce_str and sign).
+    pub(crate) fields: Fields,
+    pub(crate) refunds: Vec<Refund>,
+    pub(crate) events: Vec<Event>,
+}
+
+/// How ids encode the order's sequence number (so lookups need no extra
+/// index): `wx` + yyyyMMddHHmmss + 4 hex (instance) + 16 hex (seq).
+pub(crate) fn prepay_id(instance: u16, created_at: i64, seq: u64) -> String {
+    format!("wx{}{instance:04x}{seq:016x}", rules::format_time14(created_at))
+}
+
+/// The sequence number inside a prepay_id made by [`prepay_id`].
+pub(crate) fn seq_of_prepay_id(id: &str) -> Option<u64> {
+    if id.len() != 36 || !id.starts_with("wx") {
+        return None;
+    }
+    u64::from_str_radix(id.get(20..)?, 16).ok()
+}
+
+/// A 28-digit transaction_id starting `4200`: `4200000` + yyyyMMdd (Beijing,
+/// payment day) + 13-digit seq.
+pub(crate) fn transaction_id(paid_at: i64, seq: u64) -> String {
+    format!("4200000{}{seq:013}", rules::format_date8(paid_at))
+}
+
+pub(crate) fn seq_of_transaction_id(id: &str) -> Option<u64> {
+    if id.len() != 28 || !id.starts_with("4200") || !id.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    id.get(15..)?.parse().ok()
+}
+
+/// A 29-digit refund_id: `50300` + yyyyMMdd + 14-digit seq + 2-digit index.
+pub(crate) fn refund_id(created_at: i64, seq: u64, idx: usize) -> String {
+    format!("50300{}{seq:014}{idx:02}", rules::format_date8(created_at))
+}
+
+pub(crate) fn parse_refund_id(id: &str) -> Option<(u64, usize)> {
+    if id.len() != 29 || !id.starts_with("503") || !id.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((id.get(13..27)?.parse().ok()?, id.get(27..)?.parse().ok()?))
+}
+
+impl Order {
+    pub(crate) fn appid(&self) -> &str {
+        self.fields.get_or_empty("appid")
+    }
+    pub(crate) fn mch_id(&self) -> &str {
+        self.fields.get_or_empty("mch_id")
+    }
+    pub(crate) fn out_trade_no(&self) -> &str {
+        self.fields.get_or_empty("out_trade_no")
+    }
+    pub(crate) fn prepay_id(&self, instance: u16) -> String {
+        prepay_id(instance, self.prepay_at, self.seq)
+    }
+    pub(crate) fn transaction_id(&self) -> Option<String> {
+        self.paid_at.map(|t| transaction_id(t, self.seq))
+    }
+    pub(crate) fn refund_id(&self, idx: usize) -> String {
+        let at = self.refunds.get(idx).map_or(self.created_at, |r| r.created_at);
+        refund_id(at, self.seq, idx)
+    }
+    pub(crate) fn refunded_fee(&self) -> i64 {
+        self.refunds
+            .iter()
+            .filter(|r| r.status != RefundStatus::RefundClose)
+            .map(|r| r.refund_fee)
+            .sum()
+    }
+    pub(crate) fn event(&mut self, at: i64, kind: EventKind) {
+        self.events.push(Event { at, kind });
+    }
+    /// Approximate bytes this order holds (struct + heap).
+    pub(crate) fn approx_bytes(&self) -> usize {
+        size_of::<Self>()
+            + self.fields.heap_bytes()
+            + self.events.capacity() * size_of::<Event>()
+            + self
+                .refunds
+                .iter()
+                .map(|r| size_of::<Refund>() + r.out_refund_no.len() + r.notify_url.as_ref().map_or(0, |u| u.len()))
+                .sum::<usize>()
+    }
+}
+
+/// A shared handle on one order.
+pub(crate) type OrderRef = Arc<Mutex<Order>>;
+
+/// The key orders are unique under: sandbox flag + mch_id + out_trade_no.
+fn order_key(sandbox: bool, mch_id: &str, out_trade_no: &str) -> Box<str> {
+    let mut k = String::with_capacity(mch_id.len() + out_trade_no.len() + 2);
+    k.push(if sandbox { 's' } else { 'p' });
+    k.push_str(mch_id);
+    k.push('\0');
+    k.push_str(out_trade_no);
+    k.into_boxed_str()
+}
+
+#[derive(Default)]
+struct Index {
+    by_key: HashMap<Box<str>, u64>,
+    by_seq: HashMap<u64, OrderRef>,
+    fifo: VecDeque<u64>,
+    refunds: HashMap<Box<str>, u64>,
+    next_seq: u64,
+}
+
+/// Every order the mock holds.
+pub(crate) struct OrderStore {
+    index: Mutex<Index>,
+    max_orders: usize,
+}
+
+/// The outcome of [`OrderStore::insert_or_get`].
+pub(crate) enum Insert {
+    /// A new order was stored.
+    Created(OrderRef),
+    /// An order with this out_trade_no already exists.
+    Existing(OrderRef),
+}
+
+impl OrderStore {
+    pub(crate) fn new(max_orders: usize) -> Self {
+        Self {
+            index: Mutex::new(Index {
+                next_seq: 1,
+                ..Index::default()
+            }),
+            max_orders,
+        }
+    }
+
+    /// Stores the order `make(seq)` builds unless one exists under the same
+    /// key; atomic, so two concurrent creations of one out_trade_no make one
+    /// order.
+    pub(crate) fn insert_or_get(
+        &self,
+        sandbox: bool,
+        mch_id: &str,
+        out_trade_no: &str,
+        make: impl FnOnce(u64) -> Order,
+    ) -> Insert {
+        let key = order_key(sandbox, mch_id, out_trade_no);
+        let mut ix = lock(&self.index);
+        if let Some(o) = ix.by_key.get(&key).and_then(|s| ix.by_seq.get(s)) {
+            return Insert::Existing(Arc::clone(o));
+        }
+        let seq = ix.next_seq;
+        ix.next_seq += 1;
+        let order = Arc::new(Mutex::new(make(seq)));
+        ix.by_key.insert(key, seq);
+        ix.by_seq.insert(seq, Arc::clone(&order));
+        ix.fifo.push_back(seq);
+        while ix.fifo.len() > self.max_orders {
+            let Some(old) = ix.fifo.pop_front() else { break };
+            if let Some(o) = ix.by_seq.remove(&old) {
+                let o = lock(&o);
+                let k = order_key(o.sandbox, o.mch_id(), o.out_trade_no());
+                ix.by_key.remove(&k);
+                for r in &o.refunds {
+                    ix.refunds.remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
+                }
+            }
+        }
+        Insert::Created(order)
+    }
+
+    pub(crate) fn by_out_trade_no(&self, sandbox: bool, mch_id: &str, out_trade_no: &str) -> Option<OrderRef> {
+        let ix = lock(&self.index);
+        let seq = ix.by_key.get(&order_key(sandbox, mch_id, out_trade_no))?;
+        ix.by_seq.get(seq).cloned()
+    }
+
+    pub(crate) fn by_seq(&self, seq: u64) -> Option<OrderRef> {
+        lock(&self.index).by_seq.get(&seq).cloned()
+    }
+
+    /// The order of a transaction_id, if it is this merchant's and paid.
+    pub(crate) fn by_transaction_id(&self, sandbox: bool, mch_id: &str, id: &str) -> Option<OrderRef> {
+        let o = self.by_seq(seq_of_transaction_id(id)?)?;
+        {
+            let g = lock(&o);
+            if g.sandbox != sandbox || g.mch_id() != mch_id || g.transaction_id().as_deref() != Some(id) {
+                return None;
+            }
+        }
+        Some(o)
+    }
+
+    /// The order holding a refund, by out_refund_no.
+    pub(crate) fn by_out_refund_no(&self, sandbox: bool, mch_id: &str, out_refund_no: &str) -> Option<OrderRef> {
+        let ix = lock(&self.index);
+        let seq = ix.refunds.get(&order_key(sandbox, mch_id, out_refund_no))?;
+        ix.by_seq.get(seq).cloned()
+    }
+
+    /// Records that `out_refund_no` belongs to order `seq`; returns the
+    /// order it already belongs to when that is another one.
+    pub(crate) fn claim_out_refund_no(&self, sandbox: bool, mch_id: &str, out_refund_no: &str, seq: u64) -> Result<(), u64> {
+        let mut ix = lock(&self.index);
+        let k = order_key(sandbox, mch_id, out_refund_no);
+        match ix.refunds.get(&k) {
+            Some(&s) if s != seq => Err(s),
+            Some(_) => Ok(()),
+            None => {
+                ix.refunds.insert(k, seq);
+                Ok(())
+            }
+        }
+    }
+
+    /// Undoes a claim made by a refund that was then refused.
+    pub(crate) fn release_out_refund_no(&self, sandbox: bool, mch_id: &str, out_refund_no: &str, seq: u64) {
+        let mut ix = lock(&self.index);
+        let k = order_key(sandbox, mch_id, out_refund_no);
+        if ix.refunds.get(&k) == Some(&seq) {
+            ix.refunds.remove(&k);
+        }
+    }
+
+    /// Every order, oldest first.
+    pub(crate) fn all(&self) -> Vec<OrderRef> {
+        let ix = lock(&self.index);
+        ix.fifo.iter().filter_map(|s| ix.by_seq.get(s).cloned()).collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.index).by_seq.len()
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut ix = lock(&self.index);
+        let next = ix.next_seq;
+        *ix = Index {
+            next_seq: next,
+            ..Index::default()
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ids_roundtrip() {
+        let t = 1_700_000_000;
+        let p = prepay_id(0xabcd, t, 42);
+        assert_eq!(p.len(), 36);
+        assert_eq!(seq_of_prepay_id(&p), Some(42));
+        let x = transaction_id(t, 123_456);
+        assert_eq!(x.len(), 28);
+        assert!(x.starts_with("4200"));
+        assert_eq!(seq_of_transaction_id(&x), Some(123_456));
+        let r = refund_id(t, 77, 3);
+        assert_eq!(r.len(), 29);
+        assert_eq!(parse_refund_id(&r), Some((77, 3)));
+    }
+
+    #[test]
+    fn fields_roundtrip() {
+        let mut p = ParamMap::new();
+        p.insert("body".into(), "测试".into());
+        p.insert("attach".into(), String::new());
+        p.insert("sign".into(), "X".into());
+        let f = Fields::from_params(&p, &["sign"]);
+        assert_eq!(f.get("body"), Some("测试"));
+        assert_eq!(f.get("attach"), None);
+        assert_eq!(f.get("sign"), None);
+        assert_eq!(f.iter().count(), 1);
+    }
+}

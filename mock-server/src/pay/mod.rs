@@ -1,0 +1,328 @@
+//! The WeChat Pay v2 XML endpoints: routing, the envelope every endpoint
+//! shares (method, body, XML, envelope fields, merchant, key, signature,
+//! appid), and signed answers. Each endpoint's own logic is in its module.
+
+pub(crate) mod bill;
+pub(crate) mod closeorder;
+pub(crate) mod explain;
+pub(crate) mod orderquery;
+pub(crate) mod payment;
+pub(crate) mod refund;
+pub(crate) mod refundquery;
+pub(crate) mod sandbox;
+pub(crate) mod todo_core;
+pub(crate) mod unifiedorder;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::StatusCode;
+use wxpay_core::model::rules;
+use wxpay_core::model::{ErrCode, Failure};
+use wxpay_core::xml::{self, DecodeOptions, XmlErrorKind};
+use wxpay_core::{ApiKey, ParamMap, SignType};
+
+use crate::app::{App, FaultKind};
+use crate::config::{Merchant, Switches};
+use crate::server::{ReadBody, Reply};
+
+/// The XML endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    UnifiedOrder,
+    OrderQuery,
+    CloseOrder,
+    Refund,
+    RefundQuery,
+    DownloadBill,
+    Report,
+    GetSignKey,
+}
+
+impl Endpoint {
+    /// The name used by `/mock/faults` and the README.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::UnifiedOrder => "unifiedorder",
+            Self::OrderQuery => "orderquery",
+            Self::CloseOrder => "closeorder",
+            Self::Refund => "refund",
+            Self::RefundQuery => "refundquery",
+            Self::DownloadBill => "downloadbill",
+            Self::Report => "report",
+            Self::GetSignKey => "getsignkey",
+        }
+    }
+
+    /// Every endpoint name a fault can target.
+    pub(crate) const NAMES: &'static [&'static str] = &[
+        "unifiedorder",
+        "orderquery",
+        "closeorder",
+        "refund",
+        "refundquery",
+        "downloadbill",
+        "report",
+        "getsignkey",
+        "jscode2session",
+        "*",
+    ];
+}
+
+/// A routed request: which endpoint, and whether through a sandbox prefix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) sandbox: bool,
+}
+
+/// The sandbox path prefixes: the old `sandboxnew` and the 2023 `xdc` one.
+const SANDBOX_PREFIXES: [&str; 2] = ["/sandboxnew", "/xdc/apiv2sandbox"];
+
+/// Maps a path to an endpoint. Repeated slashes are collapsed, so a base
+/// URL with a trailing slash joined to `/pay/…` still routes.
+pub(crate) fn route(raw: &str) -> Option<Route> {
+    let collapsed;
+    let path = if raw.contains("//") {
+        collapsed = collapse_slashes(raw);
+        collapsed.as_str()
+    } else {
+        raw
+    };
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if path == "/sandboxnew/pay/getsignkey" || path == "/xdc/apiv2getsignkey/sign/getsignkey" {
+        return Some(Route {
+            endpoint: Endpoint::GetSignKey,
+            sandbox: false,
+        });
+    }
+    let (sandbox, inner) = SANDBOX_PREFIXES
+        .iter()
+        .find_map(|p| path.strip_prefix(p).filter(|r| r.starts_with('/')).map(|r| (true, r)))
+        .unwrap_or((false, path));
+    let endpoint = match inner {
+        "/pay/unifiedorder" => Endpoint::UnifiedOrder,
+        "/pay/orderquery" => Endpoint::OrderQuery,
+        "/pay/closeorder" => Endpoint::CloseOrder,
+        // gopay's sandbox uses /sandboxnew/pay/refund.
+        "/secapi/pay/refund" | "/pay/refund" => Endpoint::Refund,
+        "/pay/refundquery" => Endpoint::RefundQuery,
+        "/pay/downloadbill" => Endpoint::DownloadBill,
+        "/payitil/report" => Endpoint::Report,
+        _ => return None,
+    };
+    Some(Route { endpoint, sandbox })
+}
+
+fn collapse_slashes(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for c in p.chars() {
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The answer for a path the mock does not serve: HTTP 404 with a FAIL body
+/// that lists what it does serve.
+pub(crate) fn unknown_path(path: &str) -> Reply {
+    let msg = format!(
+        "wxpay-mock does not serve {path}: it serves /pay/unifiedorder, /pay/orderquery, /pay/closeorder, /secapi/pay/refund, /pay/refundquery, /pay/downloadbill, /payitil/report, /sandboxnew/pay/getsignkey, /xdc/apiv2getsignkey/sign/getsignkey, the same under /sandboxnew and /xdc/apiv2sandbox, GET /sns/jscode2session and the control API under /mock/"
+    );
+    let mut r = Reply::xml(fail_xml(&msg), "404 unknown path");
+    r.status = StatusCode::NOT_FOUND;
+    r
+}
+
+/// `return_code=FAIL` + `return_msg`, unsigned.
+pub(crate) fn fail_xml(msg: &str) -> String {
+    let mut p = ParamMap::new();
+    p.insert("return_code".into(), "FAIL".into());
+    p.insert("return_msg".into(), msg.into());
+    encode(&p)
+}
+
+fn encode(p: &ParamMap) -> String {
+    // Every name the mock writes is a valid XML name; a request's unknown
+    // fields are never echoed.
+    xml::encode(p).unwrap_or_else(|e| {
+        tracing::error!("cannot encode a response: {e}");
+        String::from("<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[mock internal error]]></return_msg></xml>")
+    })
+}
+
+/// A protocol-level failure answer.
+pub(crate) fn protocol_fail(msg: &str) -> Reply {
+    Reply::xml(fail_xml(msg), format!("FAIL {msg}"))
+}
+
+fn code_msg(code: ErrCode, detail: Option<String>) -> String {
+    match detail {
+        Some(d) => format!("{}: {d}", code.description()),
+        None => code.description().to_owned(),
+    }
+}
+
+/// Everything an endpoint needs about a verified request.
+pub(crate) struct Ctx<'a> {
+    pub(crate) app: &'a Arc<App>,
+    pub(crate) sandbox: bool,
+    pub(crate) merchant: &'a Merchant,
+    /// The key that verified the request and signs the answer (the sandbox
+    /// key in sandbox).
+    pub(crate) key: ApiKey,
+    pub(crate) sign_type: SignType,
+    pub(crate) params: ParamMap,
+    /// Mock time, Unix seconds.
+    pub(crate) now: i64,
+    pub(crate) switches: Switches,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn appid(&self) -> &str {
+        self.params.get("appid").map_or("", String::as_str)
+    }
+
+    /// Signs and encodes a success answer (`fields` come from a response
+    /// model's `to_params()`); adds appid, mch_id, nonce_str and sign.
+    pub(crate) fn answer(&self, mut fields: ParamMap, outcome: &str) -> Reply {
+        fields.insert("appid".into(), self.appid().into());
+        fields.insert("mch_id".into(), self.merchant.mch_id.clone());
+        Reply::xml(self.sign_and_encode(fields), outcome)
+    }
+
+    pub(crate) fn sign_and_encode(&self, mut fields: ParamMap) -> String {
+        fields.remove("sign");
+        fields.insert("nonce_str".into(), crate::app::random_token(32));
+        let s = wxpay_core::sign(&fields, &self.key, self.sign_type);
+        fields.insert("sign".into(), s.as_str().into());
+        encode(&fields)
+    }
+
+    /// The answer for a failure: unsigned FAIL for a protocol failure, a
+    /// signed `result_code=FAIL` for a business one.
+    pub(crate) fn fail(&self, f: &Failure) -> Reply {
+        match f {
+            Failure::Protocol { return_msg } => protocol_fail(return_msg),
+            Failure::Business { err_code, .. } => {
+                let mut p = f.to_params();
+                p.insert("appid".into(), self.appid().into());
+                p.insert("mch_id".into(), self.merchant.mch_id.clone());
+                Reply::xml(self.sign_and_encode(p), err_code.as_str())
+            }
+        }
+    }
+}
+
+/// Handles a routed XML request (synchronous: no lock meets an await).
+pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody) -> Reply {
+    if route.endpoint == Endpoint::Report {
+        // The official Java SDK reports latency in the background: accept
+        // and ignore anything.
+        return Reply::xml(
+            "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>".into(),
+            "report ignored",
+        );
+    }
+    if !is_post {
+        return protocol_fail(&code_msg(
+            ErrCode::RequirePostMethod,
+            Some("send the XML body with POST".into()),
+        ));
+    }
+    let bytes: Bytes = match body {
+        ReadBody::Ok(b) => b,
+        ReadBody::TooLarge => {
+            return protocol_fail(&code_msg(
+                ErrCode::XmlFormatError,
+                Some(format!("the body is larger than the {}-byte limit", app.config.max_body_bytes)),
+            ));
+        }
+        ReadBody::Failed(e) => {
+            return protocol_fail(&code_msg(ErrCode::PostDataEmpty, Some(format!("the body could not be read: {e}"))));
+        }
+    };
+    if bytes.trim_ascii().is_empty() {
+        return protocol_fail(&code_msg(
+            ErrCode::PostDataEmpty,
+            Some("the body is empty: POST the request as <xml>…</xml> with Content-Type text/xml".into()),
+        ));
+    }
+    let opts = DecodeOptions {
+        max_bytes: app.config.max_body_bytes,
+        ..DecodeOptions::default()
+    };
+    let params = match xml::decode_with(&bytes, &opts) {
+        Ok(m) => m.to_param_map(),
+        Err(e) => {
+            let code = match e.kind {
+                XmlErrorKind::NotUtf8 => ErrCode::NotUtf8,
+                XmlErrorKind::Empty => ErrCode::PostDataEmpty,
+                _ => ErrCode::XmlFormatError,
+            };
+            return protocol_fail(&code_msg(code, Some(e.to_string())));
+        }
+    };
+    let needs_appid = route.endpoint != Endpoint::GetSignKey;
+    let sign_type = match rules::check_envelope(&params, needs_appid) {
+        Ok(t) => t,
+        Err(f) => return Reply::xml(encode(&f.to_params()), format!("{f}")),
+    };
+    let mch_id = params.get("mch_id").map_or("", String::as_str);
+    let Some(merchant) = app.config.merchant(mch_id) else {
+        return protocol_fail(&code_msg(
+            ErrCode::MchidNotExist,
+            Some(format!(
+                "mch_id {mch_id} is not configured in the mock (the built-in merchant is {})",
+                crate::config::DEFAULT_MCH_ID
+            )),
+        ));
+    };
+    if route.endpoint == Endpoint::GetSignKey {
+        return sandbox::getsignkey(app, merchant, &params, sign_type);
+    }
+    if route.sandbox && sign_type != rules::SANDBOX_SIGN_TYPE {
+        return protocol_fail(todo_core::SANDBOX_MD5_ONLY);
+    }
+    let key = if route.sandbox {
+        app.sandbox_key(merchant)
+    } else {
+        merchant.key.clone()
+    };
+    let switches = app.switches();
+    let ctx = Ctx {
+        app,
+        sandbox: route.sandbox,
+        merchant,
+        key,
+        sign_type,
+        params,
+        now: app.clock.now(),
+        switches,
+    };
+    if let Err(e) = wxpay_core::verify(&ctx.params, &ctx.key, Some(sign_type)) {
+        return explain::sign_error(&ctx, &e);
+    }
+    let appid = ctx.appid();
+    if !app.config.appid_exists(appid) {
+        return ctx.fail(&Failure::business(ErrCode::AppidNotExist));
+    }
+    if !merchant.appids.iter().any(|a| a == appid) {
+        return ctx.fail(&Failure::business(ErrCode::AppidMchidNotMatch));
+    }
+    if let Some(FaultKind::ErrCode(code)) = app.take_fault(route.endpoint.name(), false) {
+        return ctx.fail(&Failure::business(code));
+    }
+    let result = match route.endpoint {
+        Endpoint::UnifiedOrder => unifiedorder::handle(&ctx),
+        Endpoint::OrderQuery => orderquery::handle(&ctx),
+        Endpoint::CloseOrder => closeorder::handle(&ctx),
+        Endpoint::Refund => refund::handle(&ctx),
+        Endpoint::RefundQuery => refundquery::handle(&ctx),
+        Endpoint::DownloadBill => bill::handle(&ctx),
+        Endpoint::Report | Endpoint::GetSignKey => Ok(protocol_fail("unreachable")),
+    };
+    result.unwrap_or_else(|f| ctx.fail(&f))
+}

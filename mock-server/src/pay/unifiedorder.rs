@@ -1,0 +1,125 @@
+//! `/pay/unifiedorder`: create an order (or re-enter one).
+
+use core::hash::{Hash, Hasher};
+use std::hash::DefaultHasher;
+
+use wxpay_core::model::{ErrCode, Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules};
+
+use super::{Ctx, todo_core};
+use crate::orders::{EventKind, Fields, Insert, Order, lock};
+use crate::server::Reply;
+
+/// The fields not kept with the order (they change on every call).
+const NOT_STORED: &[&str] = &["nonce_str", "sign"];
+
+fn digest(p: &wxpay_core::ParamMap) -> u64 {
+    // SipHash with fixed keys: stable within a process, which is all the
+    // re-entry comparison needs.
+    let mut h = DefaultHasher::new();
+    p.hash(&mut h);
+    h.finish()
+}
+
+pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
+    let req = UnifiedOrderRequest::from_params(&ctx.params)?;
+    req.validate()?;
+    let sw = &ctx.switches;
+    if sw.enforce_time_expire {
+        req.check_time_expire(ctx.now, i64::try_from(sw.time_expire_min_seconds).unwrap_or(i64::MAX))?;
+    }
+    let trade_type = req.trade_type().unwrap_or(TradeType::Jsapi);
+    let total_fee = req.total_fee.unwrap_or(0);
+    if ctx.sandbox && sw.strict_sandbox_amounts && !todo_core::SANDBOX_CASE_AMOUNTS.contains(&total_fee) {
+        return Err(todo_core::sandbox_amount_invalid(total_fee));
+    }
+    if sw.strict_openid && trade_type == TradeType::Jsapi {
+        let openid = req.openid.as_deref().unwrap_or_default();
+        let minted = lock(&ctx.app.logins).minted.contains(&(ctx.appid().to_owned(), openid.to_owned()));
+        if !minted {
+            return Err(rules::openid_mismatch());
+        }
+    }
+    let out_trade_no = req.out_trade_no.clone().unwrap_or_default();
+    let reentry = digest(&req.reentry_params());
+    let expire_at = if sw.enforce_time_expire {
+        req.time_expire.as_deref().and_then(rules::parse_time14)
+    } else {
+        None
+    };
+    let now = ctx.now;
+    let inserted = ctx
+        .app
+        .orders
+        .insert_or_get(ctx.sandbox, &ctx.merchant.mch_id, &out_trade_no, |seq| {
+            let mut events = Vec::with_capacity(1);
+            events.push(crate::orders::Event {
+                at: now,
+                kind: EventKind::Created,
+            });
+            Order {
+                seq,
+                sandbox: ctx.sandbox,
+                sign_type: ctx.sign_type,
+                state: TradeState::NotPay,
+                total_fee,
+                created_at: now,
+                prepay_at: now,
+                expire_at,
+                paid_at: None,
+                closed_at: None,
+                reentry_digest: reentry,
+                fields: Fields::from_params(&req.to_params(), NOT_STORED),
+                refunds: Vec::new(),
+                events,
+            }
+        });
+    let (order, created) = match inserted {
+        Insert::Created(o) => (o, true),
+        Insert::Existing(o) => (o, false),
+    };
+    let prepay_id = {
+        let mut o = lock(&order);
+        if !created {
+            match o.state {
+                TradeState::Success | TradeState::Refund => return Err(Failure::business(ErrCode::OrderPaid)),
+                TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
+                _ => {}
+            }
+            if o.reentry_digest != reentry {
+                o.event(now, EventKind::ReentryRefused);
+                let code = if sw.reentry_mismatch_invalid_request {
+                    ErrCode::InvalidRequest
+                } else {
+                    ErrCode::OutTradeNoUsed
+                };
+                return Err(Failure::business(code));
+            }
+            // A prepay_id lives 2 hours; a re-entry after that gets a new one.
+            if o.prepay_at + i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX) <= now {
+                o.prepay_at = now;
+            }
+            o.sign_type = ctx.sign_type;
+            o.event(now, EventKind::Reentered);
+        }
+        o.prepay_id(ctx.app.instance)
+    };
+    let mut resp = UnifiedOrderResponse {
+        return_code: Some("SUCCESS".into()),
+        return_msg: Some("OK".into()),
+        result_code: Some("SUCCESS".into()),
+        trade_type: Some(trade_type.as_str().into()),
+        device_info: req.device_info.clone(),
+        prepay_id: Some(prepay_id.clone()),
+        ..UnifiedOrderResponse::default()
+    };
+    match trade_type {
+        TradeType::Native => resp.code_url = Some(format!("weixin://wxpay/bizpayurl?pr={}", &prepay_id[prepay_id.len() - 7..])),
+        TradeType::Mweb => {
+            resp.mweb_url = Some(format!(
+                "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id={prepay_id}&package=1037687096"
+            ));
+        }
+        _ => {}
+    }
+    Ok(ctx.answer(resp.to_params(), if created { "SUCCESS created" } else { "SUCCESS re-entry" }))
+}

@@ -1,0 +1,378 @@
+//! The hyper 1.x serving loop, the router, and [`MockServer`] for tests.
+
+use core::future::Future;
+use core::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::app::{App, FaultKind};
+use crate::config::Config;
+
+/// The value of the `X-Mock-Server-Version` header on every response.
+pub const VERSION_HEADER: &str = concat!("wxpay-mock/", env!("CARGO_PKG_VERSION"));
+
+/// How long graceful shutdown waits for open connections.
+const SHUTDOWN_GRACE: core::time::Duration = core::time::Duration::from_secs(5);
+
+/// An answer, plus what the request log line says about it.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Bytes,
+    /// A short outcome for the log, e.g. `SUCCESS`, `FAIL 签名错误`, `ORDERPAID`.
+    pub(crate) outcome: String,
+    /// Close the connection without answering (a `drop` fault).
+    pub(crate) drop_connection: bool,
+}
+
+impl Reply {
+    pub(crate) fn xml(body: String, outcome: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            content_type: "text/xml; charset=utf-8",
+            body: Bytes::from(body),
+            outcome: outcome.into(),
+            drop_connection: false,
+        }
+    }
+
+    pub(crate) fn json(status: StatusCode, v: &serde_json::Value) -> Self {
+        Self {
+            status,
+            content_type: "application/json; charset=utf-8",
+            body: Bytes::from(v.to_string()),
+            outcome: status.as_u16().to_string(),
+            drop_connection: false,
+        }
+    }
+
+    pub(crate) fn text(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>, outcome: impl Into<String>) -> Self {
+        Self {
+            status,
+            content_type,
+            body: body.into(),
+            outcome: outcome.into(),
+            drop_connection: false,
+        }
+    }
+
+    /// The answer of a failing gateway: HTTP 502 with an HTML page.
+    pub(crate) fn html_502() -> Self {
+        Self::text(
+            StatusCode::BAD_GATEWAY,
+            "text/html; charset=utf-8",
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n",
+            "fault: html 502",
+        )
+    }
+
+    pub(crate) fn dropped() -> Self {
+        let mut r = Self::text(StatusCode::OK, "text/plain", Bytes::new(), "fault: connection dropped");
+        r.drop_connection = true;
+        r
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut resp = Response::new(Full::new(self.body));
+        *resp.status_mut() = self.status;
+        let h = resp.headers_mut();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        h.insert("x-mock-server-version", HeaderValue::from_static(VERSION_HEADER));
+        resp
+    }
+}
+
+/// The body of a request, read under the size limit.
+pub(crate) enum ReadBody {
+    Ok(Bytes),
+    TooLarge,
+    Failed(String),
+}
+
+pub(crate) async fn read_body<B>(req: Request<B>, limit: usize) -> ReadBody
+where
+    B: Body,
+    B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
+{
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ReadBody::TooLarge;
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(b) => ReadBody::Ok(b.to_bytes()),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                ReadBody::TooLarge
+            } else {
+                ReadBody::Failed(e.to_string())
+            }
+        }
+    }
+}
+
+/// The connection is closed without an answer (a `drop` fault).
+#[derive(Debug)]
+struct Dropped;
+
+impl core::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl core::error::Error for Dropped {}
+
+/// Handles one request: routing, the fault hooks that apply before any
+/// parsing, and the log line.
+pub(crate) async fn handle<B>(app: Arc<App>, req: Request<B>) -> Reply
+where
+    B: Body,
+    B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
+{
+    let path = req.uri().path().to_owned();
+    if let Some(rest) = path.strip_prefix("/mock/") {
+        return crate::control::handle(&app, rest, req).await;
+    }
+    if path == "/mock" {
+        return crate::control::handle(&app, "", req).await;
+    }
+    if path == "/sns/jscode2session" {
+        return crate::jscode::handle(&app, req).await;
+    }
+    let Some(route) = crate::pay::route(&path) else {
+        return crate::pay::unknown_path(&path);
+    };
+    match app.take_fault(route.endpoint.name(), true) {
+        Some(FaultKind::Delay(ms)) => {
+            tokio::time::sleep(core::time::Duration::from_millis(ms)).await;
+        }
+        Some(FaultKind::Drop) => return Reply::dropped(),
+        Some(FaultKind::Html502) => return Reply::html_502(),
+        _ => {}
+    }
+    let is_post = req.method() == Method::POST;
+    let body = if is_post {
+        read_body(req, app.config.max_body_bytes).await
+    } else {
+        ReadBody::Ok(Bytes::new())
+    };
+    crate::pay::handle(&app, route, is_post, body)
+}
+
+async fn service(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Result<Response<Full<Bytes>>, Dropped> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    // The path only: query strings may carry an AppSecret (jscode2session).
+    let path = req.uri().path().to_owned();
+    let reply = handle(app, req).await;
+    tracing::info!(
+        target: "wxpay_mock::request",
+        "{peer} {method} {path} -> {} {} ({} us)",
+        reply.status.as_u16(),
+        reply.outcome,
+        started.elapsed().as_micros()
+    );
+    if reply.drop_connection {
+        return Err(Dropped);
+    }
+    Ok(reply.into_response())
+}
+
+/// Serves on `listener` until `shutdown` completes, then stops accepting,
+/// lets open connections finish (up to 5 s) and stops notify delivery.
+pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) {
+    serve(listener, App::new(config), shutdown).await;
+}
+
+pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+    let engine = tokio::spawn(Arc::clone(&app).engine());
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(core::time::Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let app = Arc::clone(&app);
+                let svc = service_fn(move |req| service(Arc::clone(&app), req, peer));
+                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!("connection from {peer}: {e}");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = app.stop.send(true);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
+        }
+    }
+    engine.abort();
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => core::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = core::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// A mock server running in-process on its own thread, for tests — like the
+/// `wiremock` crate's `MockServer`. It binds `127.0.0.1` on a free port and
+/// stops when dropped.
+///
+/// ```no_run
+/// # async fn demo() {
+/// let server = wxpay_mock::MockServer::start().await;
+/// let url = format!("{}/pay/unifiedorder", server.uri());
+/// # let _ = url;
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    uri: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl MockServer {
+    /// Starts a server with the default configuration (the built-in
+    /// merchant, default switches).
+    ///
+    /// # Panics
+    /// If no port can be bound on 127.0.0.1 or no thread can be spawned.
+    pub async fn start() -> Self {
+        Self::start_with(Config::default()).await
+    }
+
+    /// Starts a server with a configuration. `host` and `port` are
+    /// ignored: it always binds `127.0.0.1:0`.
+    ///
+    /// # Panics
+    /// If no port can be bound on 127.0.0.1 or no thread can be spawned.
+    pub async fn start_with(config: Config) -> Self {
+        match Self::try_start_with(config).await {
+            Ok(s) => s,
+            Err(e) => panic!("wxpay-mock: cannot start the mock server: {e}"),
+        }
+    }
+
+    /// Like [`MockServer::start_with`], returning errors instead of panicking.
+    ///
+    /// # Errors
+    /// When no port can be bound or no thread or runtime can be created.
+    pub async fn try_start_with(config: Config) -> std::io::Result<Self> {
+        let (addr_tx, addr_rx) = oneshot::channel::<std::io::Result<SocketAddr>>();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("wxpay-mock".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = addr_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match TcpListener::bind(("127.0.0.1", 0)).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = addr_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let addr = match listener.local_addr() {
+                        Ok(a) => a,
+                        Err(e) => {
+                            let _ = addr_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = addr_tx.send(Ok(addr));
+                    run(listener, config, async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+                });
+            })?;
+        let addr = addr_rx
+            .await
+            .map_err(|_| std::io::Error::other("the server thread ended before binding"))??;
+        Ok(Self {
+            addr,
+            uri: format!("http://{addr}"),
+            stop: Some(stop_tx),
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123` (no trailing slash).
+    #[must_use]
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The bound address.
+    #[must_use]
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
