@@ -47,7 +47,10 @@ impl PaymentParams {
 
 /// Checks that `ts` is a 10-digit count of seconds (a 13-digit millisecond
 /// timestamp is a known bug).
-fn check_time_stamp(ts: &str) -> Result<(), Error> {
+///
+/// # Errors
+/// [`Error::InvalidValue`] for anything but 10 ASCII digits.
+pub fn check_time_stamp(ts: &str) -> Result<(), Error> {
     if ts.len() == 10 && ts.bytes().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
