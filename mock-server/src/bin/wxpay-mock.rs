@@ -1,6 +1,7 @@
 //! `wxpay-mock`: the command-line entry point.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -202,11 +203,15 @@ fn main() -> ExitCode {
         if !addr.ip().is_loopback() {
             tracing::warn!("listening on {addr}, which is not loopback: anyone who can reach it can get signed answers");
         }
-        println!("wxpay-mock listening on http://{addr}");
-        println!(
-            "built-in merchant: appid {DEFAULT_APPID}, mch_id {DEFAULT_MCH_ID}; AppSecret {DEFAULT_APP_SECRET}; {} merchant(s) configured",
+        // Write errors (a closed pipe) must not stop the server.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "wxpay-mock listening on http://{addr}");
+        let _ = writeln!(
+            out,
+            "built-in merchant: appid {DEFAULT_APPID}, mch_id {DEFAULT_MCH_ID}, AppSecret {DEFAULT_APP_SECRET}; {} merchant(s) configured",
             cfg.merchants.len()
         );
+        let _ = out.flush();
         run(listener, cfg, shutdown_signal()).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
@@ -230,7 +235,7 @@ fn bare(port: u16) -> ExitCode {
             }
         };
         if let Ok(a) = listener.local_addr() {
-            println!("bare handler listening on http://{a}");
+            let _ = writeln!(std::io::stdout(), "bare handler listening on http://{a}");
         }
         tokio::select! {
             () = wxpay_mock::bare::serve(listener) => {}

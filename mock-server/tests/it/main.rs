@@ -1,0 +1,14 @@
+//! Integration tests: every endpoint, answer, switch and control call of
+//! wxpay-mock, through real HTTP on 127.0.0.1 port 0.
+#![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
+
+mod common;
+
+mod binary;
+mod envelope;
+mod jscode;
+mod control;
+mod orders;
+mod payment;
+mod refunds;
+mod sandbox;
