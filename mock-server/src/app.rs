@@ -25,7 +25,9 @@ pub(crate) fn random_token(len: usize) -> String {
 
 /// Uppercase hex MD5 (through core's signing primitive).
 pub(crate) fn md5_hex(data: &str) -> String {
-    sign_message(data.as_bytes(), &[], SignType::Md5).as_str().to_owned()
+    sign_message(data.as_bytes(), &[], SignType::Md5)
+        .as_str()
+        .to_owned()
 }
 
 fn md5_b64url(data: &str) -> String {
@@ -135,13 +137,19 @@ impl App {
     /// is stable across restarts (SDKs cache it) until rotated.
     pub(crate) fn sandbox_key(&self, m: &Merchant) -> ApiKey {
         let generation = lock(&self.sandbox_gen).get(&m.mch_id).copied().unwrap_or(0);
-        let seed = format!("wxpay-mock sandbox|{}|{}|{generation}", m.mch_id, m.key.expose());
+        let seed = format!(
+            "wxpay-mock sandbox|{}|{}|{generation}",
+            m.mch_id,
+            m.key.expose()
+        );
         ApiKey::new(md5_hex(&seed).to_ascii_lowercase())
     }
 
     /// Rotates a merchant's sandbox key.
     pub(crate) fn rotate_sandbox_key(&self, mch_id: &str) {
-        *lock(&self.sandbox_gen).entry(mch_id.to_owned()).or_insert(0) += 1;
+        *lock(&self.sandbox_gen)
+            .entry(mch_id.to_owned())
+            .or_insert(0) += 1;
     }
 
     /// The deterministic openid of `user` under `appid`.
@@ -171,7 +179,11 @@ impl App {
         let i = faults.iter().position(|f| {
             (f.endpoint == endpoint || f.endpoint == "*")
                 && f.remaining > 0
-                && pre_auth == matches!(f.kind, FaultKind::Delay(_) | FaultKind::Drop | FaultKind::Html502)
+                && pre_auth
+                    == matches!(
+                        f.kind,
+                        FaultKind::Delay(_) | FaultKind::Drop | FaultKind::Html502
+                    )
         })?;
         let kind = faults[i].kind.clone();
         faults[i].remaining -= 1;

@@ -32,21 +32,36 @@ fn answer(body: &[u8], key: &ApiKey) -> String {
     p.insert("result_code".into(), "SUCCESS".into());
     p.insert("appid".into(), m.get("appid").unwrap_or_default().into());
     p.insert("mch_id".into(), m.get("mch_id").unwrap_or_default().into());
-    p.insert("trade_type".into(), m.get("trade_type").unwrap_or_default().into());
-    p.insert("prepay_id".into(), format!("wx{}", crate::app::random_token(34)));
+    p.insert(
+        "trade_type".into(),
+        m.get("trade_type").unwrap_or_default().into(),
+    );
+    p.insert(
+        "prepay_id".into(),
+        format!("wx{}", crate::app::random_token(34)),
+    );
     p.insert("nonce_str".into(), crate::app::random_token(32));
     let s = wxpay_core::sign(&p, key, sign_type);
     p.insert("sign".into(), s.as_str().into());
     xml::encode(&p).unwrap_or_default()
 }
 
-async fn service(req: Request<Incoming>, key: ApiKey) -> Result<Response<Full<Bytes>>, hyper::Error> {
-    let body = match Limited::new(req.into_body(), DEFAULT_MAX_BODY_BYTES).collect().await {
+async fn service(
+    req: Request<Incoming>,
+    key: ApiKey,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let body = match Limited::new(req.into_body(), DEFAULT_MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
     let mut resp = Response::new(Full::new(Bytes::from(answer(&body, &key))));
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
     Ok(resp)
 }
 
@@ -54,12 +69,16 @@ async fn service(req: Request<Incoming>, key: ApiKey) -> Result<Response<Full<By
 pub async fn serve(listener: TcpListener) {
     let key = ApiKey::new(DEFAULT_API_KEY);
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let key = key.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| service(req, key.clone()));
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
         });
     }
 }

@@ -440,7 +440,8 @@ impl Config {
                 .transpose()
         };
         if let Some(p) = num("WXPAY_MOCK_PORT")? {
-            self.port = u16::try_from(p).map_err(|_| format!("WXPAY_MOCK_PORT: {p} is not a port (0-65535)"))?;
+            self.port = u16::try_from(p)
+                .map_err(|_| format!("WXPAY_MOCK_PORT: {p} is not a port (0-65535)"))?;
         }
         if let Some(n) = num("WXPAY_MOCK_MAX_BODY_BYTES")? {
             self.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
@@ -470,7 +471,11 @@ impl Config {
     /// Whether any merchant or app knows this appid.
     #[must_use]
     pub fn appid_exists(&self, appid: &str) -> bool {
-        self.app(appid).is_some() || self.merchants.iter().any(|m| m.appids.iter().any(|a| a == appid))
+        self.app(appid).is_some()
+            || self
+                .merchants
+                .iter()
+                .any(|m| m.appids.iter().any(|a| a == appid))
     }
 }
 
@@ -523,9 +528,23 @@ mod tests {
         let e = Config::from_toml("[[merchants]]\nmch_id = \"1\"\nkey = \"short\"\n").unwrap_err();
         assert!(e.contains("32 bytes") && !e.contains("short"), "{e}");
         let mut s = Switches::default();
-        assert!(s.set_text("explain", "maybe").unwrap_err().contains("boolean"));
-        assert!(s.set_text("nope", "1").unwrap_err().contains("refund_delay_seconds"));
-        let env: HashMap<String, String> = [("WXPAY_MOCK_PORT".to_string(), "x".to_string())].into();
-        assert!(Config::default().apply_env(&env).unwrap_err().contains("WXPAY_MOCK_PORT"));
+        assert!(
+            s.set_text("explain", "maybe")
+                .unwrap_err()
+                .contains("boolean")
+        );
+        assert!(
+            s.set_text("nope", "1")
+                .unwrap_err()
+                .contains("refund_delay_seconds")
+        );
+        let env: HashMap<String, String> =
+            [("WXPAY_MOCK_PORT".to_string(), "x".to_string())].into();
+        assert!(
+            Config::default()
+                .apply_env(&env)
+                .unwrap_err()
+                .contains("WXPAY_MOCK_PORT")
+        );
     }
 }

@@ -39,7 +39,10 @@ fn not_found(rest: &str) -> Reply {
 }
 
 fn method_not_allowed(rest: &str, allowed: &str) -> Reply {
-    err(StatusCode::METHOD_NOT_ALLOWED, format!("/mock/{rest} accepts {allowed} only"))
+    err(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("/mock/{rest} accepts {allowed} only"),
+    )
 }
 
 async fn json_body<B>(req: Request<B>) -> Result<Map<String, Value>, Reply>
@@ -49,16 +52,32 @@ where
 {
     let bytes = match read_body(req, MAX_JSON).await {
         ReadBody::Ok(b) => b,
-        ReadBody::TooLarge => return Err(err(StatusCode::PAYLOAD_TOO_LARGE, format!("the JSON body is over {MAX_JSON} bytes"))),
-        ReadBody::Failed(e) => return Err(err(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}"))),
+        ReadBody::TooLarge => {
+            return Err(err(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the JSON body is over {MAX_JSON} bytes"),
+            ));
+        }
+        ReadBody::Failed(e) => {
+            return Err(err(
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {e}"),
+            ));
+        }
     };
     if bytes.trim_ascii().is_empty() {
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(err(StatusCode::BAD_REQUEST, "the body must be a JSON object, e.g. {\"seconds\": 60}")),
-        Err(e) => Err(err(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}"))),
+        Ok(_) => Err(err(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object, e.g. {\"seconds\": 60}",
+        )),
+        Err(e) => Err(err(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        )),
     }
 }
 
@@ -66,7 +85,10 @@ fn opt_str<'a>(m: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>, Re
     match m.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(err(StatusCode::BAD_REQUEST, format!("\"{k}\" must be a string, not {other}"))),
+        Some(other) => Err(err(
+            StatusCode::BAD_REQUEST,
+            format!("\"{k}\" must be a string, not {other}"),
+        )),
     }
 }
 
@@ -107,21 +129,37 @@ where
             };
             pay_backend(app, no, &query, &body)
         }
-        ["orders", ..] => method_not_allowed(rest, "GET /mock/orders[/{out_trade_no}] or POST /mock/orders/{out_trade_no}/pay"),
+        ["orders", ..] => method_not_allowed(
+            rest,
+            "GET /mock/orders[/{out_trade_no}] or POST /mock/orders/{out_trade_no}/pay",
+        ),
         ["notifications"] if is_get => ok(&app.notifier.list_json(
             query.get("out_trade_no").map(String::as_str),
             query.get("kind").map(String::as_str),
         )),
-        ["notifications", id] if is_get => match id.parse::<u64>().ok().and_then(|i| app.notifier.get_json(i)) {
+        ["notifications", id] if is_get => match id
+            .parse::<u64>()
+            .ok()
+            .and_then(|i| app.notifier.get_json(i))
+        {
             Some(v) => ok(&v),
-            None => err(StatusCode::NOT_FOUND, format!("no notification {id}: GET /mock/notifications lists them")),
+            None => err(
+                StatusCode::NOT_FOUND,
+                format!("no notification {id}: GET /mock/notifications lists them"),
+            ),
         },
         ["notifications", id, "redeliver"] if is_post => {
             let Some(n) = id.parse::<u64>().ok() else {
-                return err(StatusCode::BAD_REQUEST, format!("{id:?} is not a notification id (a number)"));
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    format!("{id:?} is not a notification id (a number)"),
+                );
             };
             if app.notifier.redeliver(n, app.clock.now_ms()).is_none() {
-                return err(StatusCode::NOT_FOUND, format!("no notification {n}: GET /mock/notifications lists them"));
+                return err(
+                    StatusCode::NOT_FOUND,
+                    format!("no notification {n}: GET /mock/notifications lists them"),
+                );
             }
             app.drain().await;
             ok(&app.notifier.get_json(n).unwrap_or(Value::Null))
@@ -133,8 +171,15 @@ where
                 Ok(b) => b,
                 Err(r) => return r,
             };
-            let Some(seconds) = body.get("seconds").and_then(Value::as_i64).filter(|s| *s >= 0) else {
-                return err(StatusCode::BAD_REQUEST, "send {\"seconds\": N} with N a non-negative integer (the clock only moves forward)");
+            let Some(seconds) = body
+                .get("seconds")
+                .and_then(Value::as_i64)
+                .filter(|s| *s >= 0)
+            else {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "send {\"seconds\": N} with N a non-negative integer (the clock only moves forward)",
+                );
             };
             app.advance(seconds).await;
             ok(&clock_json(app))
@@ -196,7 +241,11 @@ fn clock_json(app: &App) -> Value {
 }
 
 fn login(app: &App, b: &Map<String, Value>) -> Reply {
-    let (appid, openid, user) = match (opt_str(b, "appid"), opt_str(b, "openid"), opt_str(b, "user")) {
+    let (appid, openid, user) = match (
+        opt_str(b, "appid"),
+        opt_str(b, "openid"),
+        opt_str(b, "user"),
+    ) {
         (Ok(a), Ok(o), Ok(u)) => (a, o, u),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
@@ -245,7 +294,9 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
                     Some(Value::Array(_)) => "Array",
                     Some(_) => "Object",
                 };
-                return pay_reply(Err(format!("parameter error: parameter.{k} should be String instead of {found};")));
+                return pay_reply(Err(format!(
+                    "parameter error: parameter.{k} should be String instead of {found};"
+                )));
             }
         }
     }
@@ -270,7 +321,9 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
         )
     };
     if current != prepay_id {
-        return pay_reply(Err(format!("prepay_id {prepay_id} is no longer this order's prepay_id (now {current})")));
+        return pay_reply(Err(format!(
+            "prepay_id {prepay_id} is no longer this order's prepay_id (now {current})"
+        )));
     }
     let Some(key) = key else {
         return pay_reply(Err("the order's merchant is no longer configured".into()));
@@ -311,13 +364,22 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
     pay_reply(payment::act(app, &order, action, Some(prepay_id)))
 }
 
-fn find_order(app: &App, no: &str, q: &std::collections::HashMap<String, String>) -> Result<OrderRef, Reply> {
+fn find_order(
+    app: &App,
+    no: &str,
+    q: &std::collections::HashMap<String, String>,
+) -> Result<OrderRef, Reply> {
     let mch = q.get("mch_id");
     let sandbox = match q.get("sandbox").map(String::as_str) {
         None => None,
         Some("true" | "1") => Some(true),
         Some("false" | "0") => Some(false),
-        Some(other) => return Err(err(StatusCode::BAD_REQUEST, format!("sandbox={other}: use true or false"))),
+        Some(other) => {
+            return Err(err(
+                StatusCode::BAD_REQUEST,
+                format!("sandbox={other}: use true or false"),
+            ));
+        }
     };
     let mut found = Vec::new();
     for m in &app.config.merchants {
@@ -336,20 +398,31 @@ fn find_order(app: &App, no: &str, q: &std::collections::HashMap<String, String>
     match found.len() {
         0 => Err(err(
             StatusCode::NOT_FOUND,
-            format!("no order {no:?}: create it with /pay/unifiedorder first (GET /mock/orders lists the orders)"),
+            format!(
+                "no order {no:?}: create it with /pay/unifiedorder first (GET /mock/orders lists the orders)"
+            ),
         )),
         1 => Ok(found.remove(0).2),
         _ => Err(err(
             StatusCode::CONFLICT,
             format!(
                 "several orders are numbered {no:?} ({}): add ?mch_id=…&sandbox=true|false",
-                found.iter().map(|(m, sb, _)| format!("mch_id {m}, sandbox {sb}")).collect::<Vec<_>>().join("; ")
+                found
+                    .iter()
+                    .map(|(m, sb, _)| format!("mch_id {m}, sandbox {sb}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         )),
     }
 }
 
-fn pay_backend(app: &App, no: &str, q: &std::collections::HashMap<String, String>, b: &Map<String, Value>) -> Reply {
+fn pay_backend(
+    app: &App,
+    no: &str,
+    q: &std::collections::HashMap<String, String>,
+    b: &Map<String, Value>,
+) -> Reply {
     let action = match opt_str(b, "action").map(|a| Action::parse(a)) {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return err(StatusCode::BAD_REQUEST, e),
@@ -399,13 +472,30 @@ fn event_json(e: &crate::orders::Event, o: &Order) -> Value {
     let (name, detail) = match e.kind {
         EventKind::Created => ("created", Value::Null),
         EventKind::Reentered => ("reentered", Value::Null),
-        EventKind::ReentryRefused => ("reentry_refused", json!("the same out_trade_no with different parameters")),
+        EventKind::ReentryRefused => (
+            "reentry_refused",
+            json!("the same out_trade_no with different parameters"),
+        ),
         EventKind::PaymentCancelled => ("payment_cancelled", Value::Null),
         EventKind::PaymentFailed => ("payment_failed", Value::Null),
         EventKind::Paid => ("paid", json!(o.transaction_id())),
         EventKind::Closed => ("closed", Value::Null),
-        EventKind::RefundAccepted(i) => ("refund_accepted", json!(o.refunds.get(usize::from(i)).map(|r| r.out_refund_no.to_string()))),
-        EventKind::RefundSucceeded(i) => ("refund_succeeded", json!(o.refunds.get(usize::from(i)).map(|r| r.out_refund_no.to_string()))),
+        EventKind::RefundAccepted(i) => (
+            "refund_accepted",
+            json!(
+                o.refunds
+                    .get(usize::from(i))
+                    .map(|r| r.out_refund_no.to_string())
+            ),
+        ),
+        EventKind::RefundSucceeded(i) => (
+            "refund_succeeded",
+            json!(
+                o.refunds
+                    .get(usize::from(i))
+                    .map(|r| r.out_refund_no.to_string())
+            ),
+        ),
         EventKind::Notified(id) => ("notify_queued", json!(id)),
     };
     json!({ "at": e.at, "at_beijing": rules::format_datetime(e.at), "event": name, "detail": detail })
@@ -413,7 +503,11 @@ fn event_json(e: &crate::orders::Event, o: &Order) -> Value {
 
 fn order_json(app: &App, o: &Order) -> Value {
     let mut v = summary_json(app, o);
-    let fields: Map<String, Value> = o.fields.iter().map(|(k, x)| (k.to_owned(), json!(x))).collect();
+    let fields: Map<String, Value> = o
+        .fields
+        .iter()
+        .map(|(k, x)| (k.to_owned(), json!(x)))
+        .collect();
     v["trade_state_desc"] = json!(o.state.desc());
     v["sign_type"] = json!(o.sign_type.as_str());
     v["paid_at"] = json!(o.paid_at);
@@ -476,42 +570,79 @@ fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
         Ok(Some(e)) => {
             return err(
                 StatusCode::BAD_REQUEST,
-                format!("unknown endpoint {e:?}: use one of {}", crate::pay::Endpoint::NAMES.join(", ")),
+                format!(
+                    "unknown endpoint {e:?}: use one of {}",
+                    crate::pay::Endpoint::NAMES.join(", ")
+                ),
             );
         }
-        Ok(None) => return err(StatusCode::BAD_REQUEST, format!("\"endpoint\" is required: one of {}", crate::pay::Endpoint::NAMES.join(", "))),
+        Ok(None) => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "\"endpoint\" is required: one of {}",
+                    crate::pay::Endpoint::NAMES.join(", ")
+                ),
+            );
+        }
         Err(r) => return r,
     };
     let count = match b.get("count") {
         None | Some(Value::Null) => 1,
-        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0) {
+        Some(v) => match v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n > 0)
+        {
             Some(n) => n,
-            None => return err(StatusCode::BAD_REQUEST, "\"count\" must be a positive integer (how many calls the fault affects)"),
+            None => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "\"count\" must be a positive integer (how many calls the fault affects)",
+                );
+            }
         },
     };
     let kinds = "SYSTEMERROR, BIZERR_NEED_RETRY, err_code (with \"err_code\"), errcode (jscode2session, with \"errcode\"), delay (with \"delay_ms\"), drop, html502";
     let kind = match opt_str(b, "kind") {
         Ok(Some(k)) => k,
-        Ok(None) => return err(StatusCode::BAD_REQUEST, format!("\"kind\" is required: one of {kinds}")),
+        Ok(None) => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                format!("\"kind\" is required: one of {kinds}"),
+            );
+        }
         Err(r) => return r,
     };
     let kind = match kind {
         "delay" => match b.get("delay_ms").and_then(Value::as_u64) {
             Some(ms) if ms <= 600_000 => FaultKind::Delay(ms),
-            _ => return err(StatusCode::BAD_REQUEST, "a delay fault needs \"delay_ms\": 0 to 600000"),
+            _ => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "a delay fault needs \"delay_ms\": 0 to 600000",
+                );
+            }
         },
         "drop" => FaultKind::Drop,
         "html502" => FaultKind::Html502,
         "errcode" => {
             let code = b.get("errcode").and_then(Value::as_i64);
-            match JS_ERRCODES.iter().find(|(c, _)| Some(i64::from(*c)) == code) {
+            match JS_ERRCODES
+                .iter()
+                .find(|(c, _)| Some(i64::from(*c)) == code)
+            {
                 Some(&(c, m)) => FaultKind::JsErrcode(c, m),
                 None => {
                     return err(
                         StatusCode::BAD_REQUEST,
                         format!(
                             "\"errcode\" must be one of {}",
-                            JS_ERRCODES.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>().join(", ")
+                            JS_ERRCODES
+                                .iter()
+                                .map(|(c, _)| c.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     );
                 }
@@ -521,7 +652,12 @@ fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
             let name = if other == "err_code" {
                 match opt_str(b, "err_code") {
                     Ok(Some(n)) => n,
-                    Ok(None) => return err(StatusCode::BAD_REQUEST, "an err_code fault needs \"err_code\", e.g. \"NOTENOUGH\""),
+                    Ok(None) => {
+                        return err(
+                            StatusCode::BAD_REQUEST,
+                            "an err_code fault needs \"err_code\", e.g. \"NOTENOUGH\"",
+                        );
+                    }
                     Err(r) => return r,
                 }
             } else {
@@ -538,8 +674,13 @@ fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
             }
         }
     };
-    if endpoint == "jscode2session" && matches!(kind, FaultKind::ErrCode(c) if c != ErrCode::SystemError) {
-        return err(StatusCode::BAD_REQUEST, "jscode2session answers errcodes: use kind SYSTEMERROR (-1) or kind errcode with \"errcode\"");
+    if endpoint == "jscode2session"
+        && matches!(kind, FaultKind::ErrCode(c) if c != ErrCode::SystemError)
+    {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "jscode2session answers errcodes: use kind SYSTEMERROR (-1) or kind errcode with \"errcode\"",
+        );
     }
     lock(&app.faults).push(Fault {
         endpoint,
@@ -574,7 +715,10 @@ fn rotate(app: &App, b: &Map<String, Value>) -> Reply {
         Err(r) => return r,
     };
     if app.config.merchant(mch).is_none() {
-        return err(StatusCode::BAD_REQUEST, format!("mch_id {mch:?} is not configured"));
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("mch_id {mch:?} is not configured"),
+        );
     }
     app.rotate_sandbox_key(mch);
     ok(&json!({ "mch_id": mch, "rotated": true }))

@@ -22,7 +22,8 @@ pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for pair in q.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(percent_decode(k)).or_insert_with(|| percent_decode(v));
+        out.entry(percent_decode(k))
+            .or_insert_with(|| percent_decode(v));
     }
     out
 }
@@ -51,7 +52,12 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn rid() -> String {
-    format!("{:08x}-{:08x}-{:08x}", fastrand::u32(..), fastrand::u32(..), fastrand::u32(..))
+    format!(
+        "{:08x}-{:08x}-{:08x}",
+        fastrand::u32(..),
+        fastrand::u32(..),
+        fastrand::u32(..)
+    )
 }
 
 fn error(code: (i32, &str)) -> Reply {
@@ -69,7 +75,9 @@ where
     B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
 {
     match app.take_fault("jscode2session", true) {
-        Some(FaultKind::Delay(ms)) => tokio::time::sleep(core::time::Duration::from_millis(ms)).await,
+        Some(FaultKind::Delay(ms)) => {
+            tokio::time::sleep(core::time::Duration::from_millis(ms)).await
+        }
         Some(FaultKind::Drop) => return Reply::dropped(),
         Some(FaultKind::Html502) => return Reply::html_502(),
         _ => {}
@@ -126,7 +134,12 @@ fn answer(app: &App, q: &HashMap<String, String>) -> Reply {
 }
 
 /// Issues a code for `POST /mock/login`.
-pub(crate) fn login(app: &App, appid: &str, openid: Option<&str>, user: Option<&str>) -> Result<(String, String, Option<String>), String> {
+pub(crate) fn login(
+    app: &App,
+    appid: &str,
+    openid: Option<&str>,
+    user: Option<&str>,
+) -> Result<(String, String, Option<String>), String> {
     let Some(app_cfg) = app.config.app(appid) else {
         let known: Vec<&str> = app.config.apps.iter().map(|a| a.appid.as_str()).collect();
         return Err(format!(
@@ -138,7 +151,9 @@ pub(crate) fn login(app: &App, appid: &str, openid: Option<&str>, user: Option<&
     let openid = match openid {
         Some(o) => {
             if !rules::is_well_formed_openid(o) {
-                return Err(format!("openid {o:?} is not well-formed: use 1 to 128 characters of [0-9A-Za-z_-]"));
+                return Err(format!(
+                    "openid {o:?} is not well-formed: use 1 to 128 characters of [0-9A-Za-z_-]"
+                ));
             }
             o.to_owned()
         }
@@ -173,7 +188,8 @@ mod tests {
 
     #[test]
     fn query_decoding() {
-        let q = parse_query("appid=wx1&secret=a%2Bb&js_code=c+d&x=%zz&grant_type=authorization_code");
+        let q =
+            parse_query("appid=wx1&secret=a%2Bb&js_code=c+d&x=%zz&grant_type=authorization_code");
         assert_eq!(q["secret"], "a+b");
         assert_eq!(q["js_code"], "c d");
         assert_eq!(q["x"], "%zz");

@@ -231,7 +231,9 @@ impl Notifier {
         t.refunds.sort();
         let mut newly = 0;
         for n in g.items.values_mut() {
-            let Some(at) = n.next_attempt_ms else { continue };
+            let Some(at) = n.next_attempt_ms else {
+                continue;
+            };
             if n.in_flight {
                 continue;
             }
@@ -328,17 +330,15 @@ impl Notifier {
     }
 
     /// Makes one attempt (two when it is a duplicated first delivery).
-    pub(crate) fn attempt(&self, d: Due) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let first = deliver(&d.url, d.body.clone(), d.due_ms, false);
-            let attempts = if d.duplicate {
-                let (a, b) = tokio::join!(first, deliver(&d.url, d.body.clone(), d.due_ms, true));
-                vec![a, b]
-            } else {
-                vec![first.await]
-            };
-            self.record(d.id, d.due_ms, attempts);
-        }
+    pub(crate) async fn attempt(&self, d: Due) {
+        let first = deliver(&d.url, d.body.clone(), d.due_ms, false);
+        let attempts = if d.duplicate {
+            let (a, b) = tokio::join!(first, deliver(&d.url, d.body.clone(), d.due_ms, true));
+            vec![a, b]
+        } else {
+            vec![first.await]
+        };
+        self.record(d.id, d.due_ms, attempts);
     }
 }
 
@@ -398,7 +398,10 @@ async fn deliver(url: &str, body: Bytes, at_ms: i64, duplicate: bool) -> Attempt
     match result {
         Ok((status, reply)) => {
             a.http_status = Some(status);
-            a.excerpt = String::from_utf8_lossy(&reply).chars().take(EXCERPT_CHARS).collect();
+            a.excerpt = String::from_utf8_lossy(&reply)
+                .chars()
+                .take(EXCERPT_CHARS)
+                .collect();
             match judge_notify_reply(status, &reply) {
                 Ok(()) => {
                     a.accepted = true;
@@ -410,12 +413,17 @@ async fn deliver(url: &str, body: Bytes, at_ms: i64, duplicate: bool) -> Attempt
         Err(Transport::Unsupported(why)) => a.reason = why,
         Err(Transport::Connect(e)) => {
             a.reason = if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                format!("connection refused: nothing is listening at {}", authority(url))
+                format!(
+                    "connection refused: nothing is listening at {}",
+                    authority(url)
+                )
             } else {
                 format!("could not connect to {}: {e}", authority(url))
             };
         }
-        Err(Transport::Http(e)) => a.reason = format!("the connection failed before a complete HTTP reply: {e}"),
+        Err(Transport::Http(e)) => {
+            a.reason = format!("the connection failed before a complete HTTP reply: {e}")
+        }
         Err(Transport::Timeout) => {
             a.reason = format!(
                 "timeout: no complete reply within {} s (WeChat gives up on an attempt after {} s)",
@@ -428,8 +436,9 @@ async fn deliver(url: &str, body: Bytes, at_ms: i64, duplicate: bool) -> Attempt
 }
 
 fn authority(url: &str) -> &str {
-    url.split_once("://")
-        .map_or(url, |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest))
+    url.split_once("://").map_or(url, |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or(rest)
+    })
 }
 
 async fn post(url: &str, body: Bytes) -> Result<(u16, Bytes), Transport> {
@@ -444,28 +453,47 @@ async fn post(url: &str, body: Bytes) -> Result<(u16, Bytes), Transport> {
                     .into(),
             ));
         }
-        _ => return Err(Transport::Unsupported("notify_url must start with http://".into())),
+        _ => {
+            return Err(Transport::Unsupported(
+                "notify_url must start with http://".into(),
+            ));
+        }
     }
     let host = uri.host().unwrap_or_default();
     let port = uri.port_u16().unwrap_or(80);
     let host_for_connect = host.trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((host_for_connect, port)).await.map_err(Transport::Connect)?;
+    let stream = TcpStream::connect((host_for_connect, port))
+        .await
+        .map_err(Transport::Connect)?;
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| Transport::Http(e.to_string()))?;
     let conn = tokio::spawn(conn);
-    let path = uri.path_and_query().map_or("/", hyper::http::uri::PathAndQuery::as_str);
-    let host_header = uri.authority().map_or(host, hyper::http::uri::Authority::as_str);
+    let path = uri
+        .path_and_query()
+        .map_or("/", hyper::http::uri::PathAndQuery::as_str);
+    let host_header = uri
+        .authority()
+        .map_or(host, hyper::http::uri::Authority::as_str);
     let req = Request::post(path)
         .header(hyper::header::HOST, host_header)
         .header(hyper::header::CONTENT_TYPE, "text/xml")
-        .header(hyper::header::USER_AGENT, concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")))
+        .header(
+            hyper::header::USER_AGENT,
+            concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")),
+        )
         .body(Full::new(body))
         .map_err(|e| Transport::Http(e.to_string()))?;
-    let resp = sender.send_request(req).await.map_err(|e| Transport::Http(e.to_string()))?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| Transport::Http(e.to_string()))?;
     let status = resp.status().as_u16();
-    let reply = match Limited::new(resp.into_body(), MAX_REPLY_BYTES).collect().await {
+    let reply = match Limited::new(resp.into_body(), MAX_REPLY_BYTES)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(e) => return Err(Transport::Http(format!("reading the reply: {e}"))),
     };

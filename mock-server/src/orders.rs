@@ -124,7 +124,10 @@ pub(crate) struct Order {
 /// How ids encode the order's sequence number (so lookups need no extra
 /// index): `wx` + yyyyMMddHHmmss + 4 hex (instance) + 16 hex (seq).
 pub(crate) fn prepay_id(instance: u16, created_at: i64, seq: u64) -> String {
-    format!("wx{}{instance:04x}{seq:016x}", rules::format_time14(created_at))
+    format!(
+        "wx{}{instance:04x}{seq:016x}",
+        rules::format_time14(created_at)
+    )
 }
 
 /// The sequence number inside a prepay_id made by [`prepay_id`].
@@ -177,7 +180,10 @@ impl Order {
         self.paid_at.map(|t| transaction_id(t, self.seq))
     }
     pub(crate) fn refund_id(&self, idx: usize) -> String {
-        let at = self.refunds.get(idx).map_or(self.created_at, |r| r.created_at);
+        let at = self
+            .refunds
+            .get(idx)
+            .map_or(self.created_at, |r| r.created_at);
         refund_id(at, self.seq, idx)
     }
     pub(crate) fn refunded_fee(&self) -> i64 {
@@ -198,7 +204,11 @@ impl Order {
             + self
                 .refunds
                 .iter()
-                .map(|r| size_of::<Refund>() + r.out_refund_no.len() + r.notify_url.as_ref().map_or(0, |u| u.len()))
+                .map(|r| {
+                    size_of::<Refund>()
+                        + r.out_refund_no.len()
+                        + r.notify_url.as_ref().map_or(0, |u| u.len())
+                })
                 .sum::<usize>()
     }
 }
@@ -272,20 +282,28 @@ impl OrderStore {
         ix.by_seq.insert(seq, Arc::clone(&order));
         ix.fifo.push_back(seq);
         while ix.fifo.len() > self.max_orders {
-            let Some(old) = ix.fifo.pop_front() else { break };
+            let Some(old) = ix.fifo.pop_front() else {
+                break;
+            };
             if let Some(o) = ix.by_seq.remove(&old) {
                 let o = lock(&o);
                 let k = order_key(o.sandbox, o.mch_id(), o.out_trade_no());
                 ix.by_key.remove(&k);
                 for r in &o.refunds {
-                    ix.refunds.remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
+                    ix.refunds
+                        .remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
                 }
             }
         }
         Insert::Created(order)
     }
 
-    pub(crate) fn by_out_trade_no(&self, sandbox: bool, mch_id: &str, out_trade_no: &str) -> Option<OrderRef> {
+    pub(crate) fn by_out_trade_no(
+        &self,
+        sandbox: bool,
+        mch_id: &str,
+        out_trade_no: &str,
+    ) -> Option<OrderRef> {
         let ix = lock(&self.index);
         let seq = ix.by_key.get(&order_key(sandbox, mch_id, out_trade_no))?;
         ix.by_seq.get(seq).cloned()
@@ -296,11 +314,19 @@ impl OrderStore {
     }
 
     /// The order of a transaction_id, if it is this merchant's and paid.
-    pub(crate) fn by_transaction_id(&self, sandbox: bool, mch_id: &str, id: &str) -> Option<OrderRef> {
+    pub(crate) fn by_transaction_id(
+        &self,
+        sandbox: bool,
+        mch_id: &str,
+        id: &str,
+    ) -> Option<OrderRef> {
         let o = self.by_seq(seq_of_transaction_id(id)?)?;
         {
             let g = lock(&o);
-            if g.sandbox != sandbox || g.mch_id() != mch_id || g.transaction_id().as_deref() != Some(id) {
+            if g.sandbox != sandbox
+                || g.mch_id() != mch_id
+                || g.transaction_id().as_deref() != Some(id)
+            {
                 return None;
             }
         }
@@ -308,7 +334,12 @@ impl OrderStore {
     }
 
     /// The order holding a refund, by out_refund_no.
-    pub(crate) fn by_out_refund_no(&self, sandbox: bool, mch_id: &str, out_refund_no: &str) -> Option<OrderRef> {
+    pub(crate) fn by_out_refund_no(
+        &self,
+        sandbox: bool,
+        mch_id: &str,
+        out_refund_no: &str,
+    ) -> Option<OrderRef> {
         let ix = lock(&self.index);
         let seq = ix.refunds.get(&order_key(sandbox, mch_id, out_refund_no))?;
         ix.by_seq.get(seq).cloned()
@@ -316,7 +347,13 @@ impl OrderStore {
 
     /// Records that `out_refund_no` belongs to order `seq`; returns the
     /// order it already belongs to when that is another one.
-    pub(crate) fn claim_out_refund_no(&self, sandbox: bool, mch_id: &str, out_refund_no: &str, seq: u64) -> Result<(), u64> {
+    pub(crate) fn claim_out_refund_no(
+        &self,
+        sandbox: bool,
+        mch_id: &str,
+        out_refund_no: &str,
+        seq: u64,
+    ) -> Result<(), u64> {
         let mut ix = lock(&self.index);
         let k = order_key(sandbox, mch_id, out_refund_no);
         match ix.refunds.get(&k) {
@@ -330,7 +367,13 @@ impl OrderStore {
     }
 
     /// Undoes a claim made by a refund that was then refused.
-    pub(crate) fn release_out_refund_no(&self, sandbox: bool, mch_id: &str, out_refund_no: &str, seq: u64) {
+    pub(crate) fn release_out_refund_no(
+        &self,
+        sandbox: bool,
+        mch_id: &str,
+        out_refund_no: &str,
+        seq: u64,
+    ) {
         let mut ix = lock(&self.index);
         let k = order_key(sandbox, mch_id, out_refund_no);
         if ix.refunds.get(&k) == Some(&seq) {
@@ -341,7 +384,10 @@ impl OrderStore {
     /// Every order, oldest first.
     pub(crate) fn all(&self) -> Vec<OrderRef> {
         let ix = lock(&self.index);
-        ix.fifo.iter().filter_map(|s| ix.by_seq.get(s).cloned()).collect()
+        ix.fifo
+            .iter()
+            .filter_map(|s| ix.by_seq.get(s).cloned())
+            .collect()
     }
 
     pub(crate) fn len(&self) -> usize {

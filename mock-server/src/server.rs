@@ -58,7 +58,12 @@ impl Reply {
         }
     }
 
-    pub(crate) fn text(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>, outcome: impl Into<String>) -> Self {
+    pub(crate) fn text(
+        status: StatusCode,
+        content_type: &'static str,
+        body: impl Into<Bytes>,
+        outcome: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             content_type,
@@ -79,7 +84,12 @@ impl Reply {
     }
 
     pub(crate) fn dropped() -> Self {
-        let mut r = Self::text(StatusCode::OK, "text/plain", Bytes::new(), "fault: connection dropped");
+        let mut r = Self::text(
+            StatusCode::OK,
+            "text/plain",
+            Bytes::new(),
+            "fault: connection dropped",
+        );
         r.drop_connection = true;
         r
     }
@@ -89,7 +99,10 @@ impl Reply {
         *resp.status_mut() = self.status;
         let h = resp.headers_mut();
         h.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-        h.insert("x-mock-server-version", HeaderValue::from_static(VERSION_HEADER));
+        h.insert(
+            "x-mock-server-version",
+            HeaderValue::from_static(VERSION_HEADER),
+        );
         resp
     }
 }
@@ -117,7 +130,9 @@ where
     match Limited::new(req.into_body(), limit).collect().await {
         Ok(b) => ReadBody::Ok(b.to_bytes()),
         Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 ReadBody::TooLarge
             } else {
                 ReadBody::Failed(e.to_string())
@@ -175,7 +190,11 @@ where
     crate::pay::handle(&app, route, is_post, body)
 }
 
-async fn service(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Result<Response<Full<Bytes>>, Dropped> {
+async fn service(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let started = Instant::now();
     let method = req.method().clone();
     // The path only: query strings may carry an AppSecret (jscode2session).
@@ -200,7 +219,11 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
     serve(listener, App::new(config), shutdown).await;
 }
 
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) {
     let engine = tokio::spawn(Arc::clone(&app).engine());
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();

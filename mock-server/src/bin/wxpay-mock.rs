@@ -45,8 +45,14 @@ fn help() -> String {
     let mut s = String::from(HELP);
     let defaults = serde_json::to_value(Switches::default()).unwrap_or_default();
     for (name, doc) in Switches::ALL {
-        let d = defaults.get(*name).map(ToString::to_string).unwrap_or_default();
-        s.push_str(&format!("    {name:<34} [default: {d}]\n        {}\n", doc.trim()));
+        let d = defaults
+            .get(*name)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "    {name:<34} [default: {d}]\n        {}\n",
+            doc.trim()
+        ));
     }
     s.push_str(FOOTER);
     s
@@ -80,7 +86,10 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut first = true;
     let mut bare = false;
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value (see --help)"));
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value (see --help)"))
+        };
         match a.as_str() {
             "serve" if first => {}
             "bare-bench" if first => bare = true,
@@ -89,13 +98,18 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
             "--host" => args.host = Some(value("--host")?),
             "--port" => {
                 let v = value("--port")?;
-                args.port = Some(v.parse().map_err(|_| format!("--port {v:?}: expected a port number 0-65535"))?);
+                args.port = Some(
+                    v.parse()
+                        .map_err(|_| format!("--port {v:?}: expected a port number 0-65535"))?,
+                );
             }
             "--config" => args.config = Some(PathBuf::from(value("--config")?)),
             "--explain" => args.explain = true,
             "--set" => {
                 let v = value("--set")?;
-                let (k, x) = v.split_once('=').ok_or_else(|| format!("--set {v:?}: expected NAME=VALUE"))?;
+                let (k, x) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--set {v:?}: expected NAME=VALUE"))?;
                 args.sets.push((k.trim().to_owned(), x.trim().to_owned()));
             }
             "--log" => args.log = Some(value("--log")?),
@@ -111,7 +125,10 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
 }
 
 fn config_from(args: &Args, env: &HashMap<String, String>) -> Result<Config, String> {
-    let path = args.config.clone().or_else(|| env.get("WXPAY_MOCK_CONFIG").map(PathBuf::from));
+    let path = args
+        .config
+        .clone()
+        .or_else(|| env.get("WXPAY_MOCK_CONFIG").map(PathBuf::from));
     let mut cfg = match path {
         Some(p) => Config::from_file(&p)?,
         None => Config::default(),
@@ -127,7 +144,9 @@ fn config_from(args: &Args, env: &HashMap<String, String>) -> Result<Config, Str
         cfg.switches.explain = true;
     }
     for (k, v) in &args.sets {
-        cfg.switches.set_text(k, v).map_err(|e| format!("--set: {e}"))?;
+        cfg.switches
+            .set_text(k, v)
+            .map_err(|e| format!("--set: {e}"))?;
     }
     Ok(cfg)
 }
@@ -178,7 +197,10 @@ fn main() -> ExitCode {
         }
     };
     init_logging(args.log.as_deref(), &env);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wxpay-mock: cannot start the runtime: {e}");
@@ -219,7 +241,10 @@ fn main() -> ExitCode {
 }
 
 fn bare(port: u16) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wxpay-mock: {e}");

@@ -19,7 +19,8 @@ use crate::server::Reply;
 const HEAD_ALL: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
 const HEAD_SUCCESS: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注";
 const HEAD_REFUND: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
-const HEAD_SUMMARY: &str = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
+const HEAD_SUMMARY: &str =
+    "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
 /// The mock's simulated fee rate, per ten thousand (0.60%).
 const FEE_RATE_BP: i64 = 60;
 
@@ -90,11 +91,30 @@ fn build(ctx: &Ctx<'_>, bill_type: BillType, day_start: i64) -> Option<String> {
         if in_day(paid_at) && matches!(bill_type, BillType::All | BillType::Success) {
             let fee = fee_of(o.total_fee);
             let mut v = common(&o, paid_at);
-            v.extend([TradeState::Success.as_str().into(), "OTHERS".into(), fee_type.clone(), yuan(o.total_fee), "0.00".into()]);
+            v.extend([
+                TradeState::Success.as_str().into(),
+                "OTHERS".into(),
+                fee_type.clone(),
+                yuan(o.total_fee),
+                "0.00".into(),
+            ]);
             if bill_type == BillType::All {
-                v.extend(["0".into(), "0".into(), "0.00".into(), "0.00".into(), String::new(), String::new()]);
+                v.extend([
+                    "0".into(),
+                    "0".into(),
+                    "0.00".into(),
+                    "0.00".into(),
+                    String::new(),
+                    String::new(),
+                ]);
             }
-            v.extend([f.get_or_empty("body").into(), f.get_or_empty("attach").into(), yuan(fee), "0.60%".into(), yuan(o.total_fee)]);
+            v.extend([
+                f.get_or_empty("body").into(),
+                f.get_or_empty("attach").into(),
+                yuan(fee),
+                "0.60%".into(),
+                yuan(o.total_fee),
+            ]);
             if bill_type == BillType::All {
                 v.push("0.00".into());
             }
@@ -116,9 +136,18 @@ fn build(ctx: &Ctx<'_>, bill_type: BillType, day_start: i64) -> Option<String> {
                 }
                 let fee = -fee_of(r.refund_fee);
                 let mut v = common(&o, at);
-                v.extend([TradeState::Refund.as_str().into(), "OTHERS".into(), fee_type.clone(), "0.00".into(), "0.00".into()]);
+                v.extend([
+                    TradeState::Refund.as_str().into(),
+                    "OTHERS".into(),
+                    fee_type.clone(),
+                    "0.00".into(),
+                    "0.00".into(),
+                ]);
                 if bill_type == BillType::Refund {
-                    v.extend([rules::format_datetime(r.created_at), rules::format_datetime(at)]);
+                    v.extend([
+                        rules::format_datetime(r.created_at),
+                        rules::format_datetime(at),
+                    ]);
                 }
                 v.extend([
                     o.refund_id(i),
@@ -176,8 +205,16 @@ fn build(ctx: &Ctx<'_>, bill_type: BillType, day_start: i64) -> Option<String> {
 pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let req = DownloadBillRequest::from_params(&ctx.params)?;
     req.validate()?;
-    let day = req.bill_date.as_deref().and_then(rules::parse_date8).unwrap_or(0);
-    let bill_type = req.bill_type.as_deref().and_then(BillType::parse).unwrap_or(BillType::All);
+    let day = req
+        .bill_date
+        .as_deref()
+        .and_then(rules::parse_date8)
+        .unwrap_or(0);
+    let bill_type = req
+        .bill_type
+        .as_deref()
+        .and_then(BillType::parse)
+        .unwrap_or(BillType::All);
     let Some(text) = build(ctx, bill_type, day) else {
         return Err(Failure::protocol(todo_core::NO_BILL_EXIST));
     };
@@ -185,9 +222,19 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let gz = enc.write_all(text.as_bytes()).and_then(|()| enc.finish());
         return match gz {
-            Ok(bytes) => Ok(Reply::text(StatusCode::OK, "application/x-gzip", Bytes::from(bytes), "bill (gzip)")),
+            Ok(bytes) => Ok(Reply::text(
+                StatusCode::OK,
+                "application/x-gzip",
+                Bytes::from(bytes),
+                "bill (gzip)",
+            )),
             Err(_) => Err(Failure::protocol("CompressGZip Error")),
         };
     }
-    Ok(Reply::text(StatusCode::OK, "text/plain; charset=utf-8", Bytes::from(text), "bill"))
+    Ok(Reply::text(
+        StatusCode::OK,
+        "text/plain; charset=utf-8",
+        Bytes::from(text),
+        "bill",
+    ))
 }

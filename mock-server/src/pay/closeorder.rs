@@ -1,6 +1,8 @@
 //! `/pay/closeorder`.
 
-use wxpay_core::model::{CloseOrderRequest, CloseOrderResponse, ErrCode, Failure, TradeState, rules};
+use wxpay_core::model::{
+    CloseOrderRequest, CloseOrderResponse, ErrCode, Failure, TradeState, rules,
+};
 
 use super::{Ctx, todo_core};
 use crate::orders::{EventKind, lock};
@@ -12,12 +14,18 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let order = ctx
         .app
         .orders
-        .by_out_trade_no(ctx.sandbox, &ctx.merchant.mch_id, req.out_trade_no.as_deref().unwrap_or_default())
+        .by_out_trade_no(
+            ctx.sandbox,
+            &ctx.merchant.mch_id,
+            req.out_trade_no.as_deref().unwrap_or_default(),
+        )
         .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
     {
         let mut o = lock(&order);
         match o.state {
-            TradeState::Success | TradeState::Refund => return Err(Failure::business(ErrCode::OrderPaid)),
+            TradeState::Success | TradeState::Refund => {
+                return Err(Failure::business(ErrCode::OrderPaid));
+            }
             TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
             _ => {}
         }

@@ -13,11 +13,18 @@ pub(crate) const FIELD: &str = "mock_sign_diagnosis";
 /// The most useful line of a diagnosis: the confirmed findings (or the
 /// advisories when nothing was replayed), each with its fix.
 pub(crate) fn summary(d: &Diagnosis) -> String {
-    let confirmed: Vec<String> = d.confirmed().map(|f| format!("[{}] {} Fix: {}", f.code, f.summary, f.fix)).collect();
+    let confirmed: Vec<String> = d
+        .confirmed()
+        .map(|f| format!("[{}] {} Fix: {}", f.code, f.summary, f.fix))
+        .collect();
     if !confirmed.is_empty() {
         return confirmed.join(" | ");
     }
-    let hints: Vec<String> = d.findings.iter().map(|f| format!("[{}] {} Fix: {}", f.code, f.summary, f.fix)).collect();
+    let hints: Vec<String> = d
+        .findings
+        .iter()
+        .map(|f| format!("[{}] {} Fix: {}", f.code, f.summary, f.fix))
+        .collect();
     if hints.is_empty() {
         "no known mistake reproduces this sign".into()
     } else {

@@ -98,7 +98,11 @@ pub(crate) fn route(raw: &str) -> Option<Route> {
     }
     let (sandbox, inner) = SANDBOX_PREFIXES
         .iter()
-        .find_map(|p| path.strip_prefix(p).filter(|r| r.starts_with('/')).map(|r| (true, r)))
+        .find_map(|p| {
+            path.strip_prefix(p)
+                .filter(|r| r.starts_with('/'))
+                .map(|r| (true, r))
+        })
         .unwrap_or((false, path));
     let endpoint = match inner {
         "/pay/unifiedorder" => Endpoint::UnifiedOrder,
@@ -237,17 +241,26 @@ pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody
         ReadBody::TooLarge => {
             return protocol_fail(&code_msg(
                 ErrCode::XmlFormatError,
-                Some(format!("the body is larger than the {}-byte limit", app.config.max_body_bytes)),
+                Some(format!(
+                    "the body is larger than the {}-byte limit",
+                    app.config.max_body_bytes
+                )),
             ));
         }
         ReadBody::Failed(e) => {
-            return protocol_fail(&code_msg(ErrCode::PostDataEmpty, Some(format!("the body could not be read: {e}"))));
+            return protocol_fail(&code_msg(
+                ErrCode::PostDataEmpty,
+                Some(format!("the body could not be read: {e}")),
+            ));
         }
     };
     if bytes.trim_ascii().is_empty() {
         return protocol_fail(&code_msg(
             ErrCode::PostDataEmpty,
-            Some("the body is empty: POST the request as <xml>…</xml> with Content-Type text/xml".into()),
+            Some(
+                "the body is empty: POST the request as <xml>…</xml> with Content-Type text/xml"
+                    .into(),
+            ),
         ));
     }
     let opts = DecodeOptions {

@@ -1,13 +1,19 @@
 //! `/pay/orderquery`.
 
-use wxpay_core::model::{ErrCode, Failure, OrderQueryRequest, OrderQueryResponse, TradeState, rules};
+use wxpay_core::model::{
+    ErrCode, Failure, OrderQueryRequest, OrderQueryResponse, TradeState, rules,
+};
 
 use super::Ctx;
 use crate::orders::{Order, OrderRef, lock};
 use crate::server::Reply;
 
 /// Finds an order by transaction_id (which wins) or out_trade_no.
-pub(crate) fn find(ctx: &Ctx<'_>, transaction_id: Option<&str>, out_trade_no: Option<&str>) -> Option<OrderRef> {
+pub(crate) fn find(
+    ctx: &Ctx<'_>,
+    transaction_id: Option<&str>,
+    out_trade_no: Option<&str>,
+) -> Option<OrderRef> {
     let mch = &ctx.merchant.mch_id;
     match (transaction_id, out_trade_no) {
         (Some(t), _) => ctx.app.orders.by_transaction_id(ctx.sandbox, mch, t),
@@ -47,12 +53,19 @@ pub(crate) fn describe(o: &Order) -> OrderQueryResponse {
 pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let req = OrderQueryRequest::from_params(&ctx.params)?;
     req.validate()?;
-    let order = find(ctx, req.transaction_id.as_deref(), req.out_trade_no.as_deref())
-        .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
+    let order = find(
+        ctx,
+        req.transaction_id.as_deref(),
+        req.out_trade_no.as_deref(),
+    )
+    .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
     let resp = {
         let o = lock(&order);
         describe(&o)
     };
-    let outcome = format!("SUCCESS {}", resp.trade_state.as_deref().unwrap_or_default());
+    let outcome = format!(
+        "SUCCESS {}",
+        resp.trade_state.as_deref().unwrap_or_default()
+    );
     Ok(ctx.answer(resp.to_params(), &outcome))
 }

@@ -30,21 +30,29 @@ impl Action {
 }
 
 /// Why an order cannot be paid now, if it cannot.
-pub(crate) fn payable(o: &Order, now: i64, instance: u16, prepay_id: Option<&str>) -> Result<(), String> {
+pub(crate) fn payable(
+    o: &Order,
+    now: i64,
+    instance: u16,
+    prepay_id: Option<&str>,
+) -> Result<(), String> {
     match o.state {
         TradeState::Success | TradeState::Refund => {
-            return Err(format!("the order is already paid (trade_state {})", o.state.as_str()));
+            return Err(format!(
+                "the order is already paid (trade_state {})",
+                o.state.as_str()
+            ));
         }
         TradeState::Closed => return Err("the order is closed (trade_state CLOSED)".into()),
         _ => {}
     }
-    if let Some(p) = prepay_id {
-        if p != o.prepay_id(instance) {
-            return Err(format!(
-                "prepay_id {p} is no longer this order's prepay_id: a re-entry after 2 hours issued {}",
-                o.prepay_id(instance)
-            ));
-        }
+    if let Some(p) = prepay_id
+        && p != o.prepay_id(instance)
+    {
+        return Err(format!(
+            "prepay_id {p} is no longer this order's prepay_id: a re-entry after 2 hours issued {}",
+            o.prepay_id(instance)
+        ));
     }
     let ttl = i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX);
     if o.prepay_at + ttl <= now {
@@ -54,20 +62,25 @@ pub(crate) fn payable(o: &Order, now: i64, instance: u16, prepay_id: Option<&str
             rules::PREPAY_ID_TTL_SECS
         ));
     }
-    if let Some(exp) = o.expire_at {
-        if exp <= now {
-            return Err(format!(
-                "the order expired at its time_expire {} (Beijing)",
-                rules::format_time14(exp)
-            ));
-        }
+    if let Some(exp) = o.expire_at
+        && exp <= now
+    {
+        return Err(format!(
+            "the order expired at its time_expire {} (Beijing)",
+            rules::format_time14(exp)
+        ));
     }
     Ok(())
 }
 
 /// Applies the user's action to an order. `Err` is the reason shown in
 /// `requestPayment:fail <reason>`.
-pub(crate) fn act(app: &App, order: &OrderRef, action: Action, prepay_id: Option<&str>) -> Result<(), String> {
+pub(crate) fn act(
+    app: &App,
+    order: &OrderRef,
+    action: Action,
+    prepay_id: Option<&str>,
+) -> Result<(), String> {
     let now = app.clock.now();
     let notify = {
         let mut o = lock(order);
@@ -79,7 +92,10 @@ pub(crate) fn act(app: &App, order: &OrderRef, action: Action, prepay_id: Option
             }
             Action::Fail => {
                 o.event(now, EventKind::PaymentFailed);
-                return Err("payment failed (simulated with \"action\": \"fail\"; the order stays NOTPAY)".into());
+                return Err(
+                    "payment failed (simulated with \"action\": \"fail\"; the order stays NOTPAY)"
+                        .into(),
+                );
             }
             Action::Pay => {}
         }
@@ -112,7 +128,8 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
         device_info: f.get("device_info").map(str::to_owned),
         nonce_str: Some(crate::app::random_token(32)),
         // Production omits sign_type even for HMAC-SHA256 orders.
-        sign_type: (sw.notify_sign_type && o.sign_type == SignType::HmacSha256).then(|| o.sign_type.as_str().into()),
+        sign_type: (sw.notify_sign_type && o.sign_type == SignType::HmacSha256)
+            .then(|| o.sign_type.as_str().into()),
         result_code: Some("SUCCESS".into()),
         openid: Some(openid),
         is_subscribe: Some("N".into()),

@@ -4,7 +4,8 @@
 //! path (it serves plain HTTP); SDKs that load a certificate still work.
 
 use wxpay_core::model::{
-    ErrCode, Failure, RefundNotify, RefundNotifyInfo, RefundRequest, RefundResponse, RefundStatus, TradeState, rules,
+    ErrCode, Failure, RefundNotify, RefundNotifyInfo, RefundRequest, RefundResponse, RefundStatus,
+    TradeState, rules,
 };
 use wxpay_core::{ApiKey, xml};
 
@@ -22,14 +23,23 @@ fn secs(v: u64) -> i64 {
 pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let req = RefundRequest::from_params(&ctx.params)?;
     req.validate()?;
-    let order = find(ctx, req.transaction_id.as_deref(), req.out_trade_no.as_deref())
-        .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
+    let order = find(
+        ctx,
+        req.transaction_id.as_deref(),
+        req.out_trade_no.as_deref(),
+    )
+    .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
     let out_refund_no = req.out_refund_no.clone().unwrap_or_default();
     let refund_fee = req.refund_fee.unwrap_or(0);
     let mch = &ctx.merchant.mch_id;
     let seq = lock(&order).seq;
     // Claimed before the order is locked (lock order: index, then order).
-    if ctx.app.orders.claim_out_refund_no(ctx.sandbox, mch, &out_refund_no, seq).is_err() {
+    if ctx
+        .app
+        .orders
+        .claim_out_refund_no(ctx.sandbox, mch, &out_refund_no, seq)
+        .is_err()
+    {
         return Err(todo_core::out_refund_no_used());
     }
     let delay = secs(ctx.switches.refund_delay_seconds);
@@ -39,7 +49,11 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         let r = apply(ctx, &mut o, &req, &out_refund_no, refund_fee, delay);
         match r {
             Ok((idx, new)) => {
-                let notify = if new && delay == 0 { settle_locked(ctx.app, &mut o, idx, now * 1000) } else { None };
+                let notify = if new && delay == 0 {
+                    settle_locked(ctx.app, &mut o, idx, now * 1000)
+                } else {
+                    None
+                };
                 Ok((idx, describe(&o, idx), notify))
             }
             Err(f) => {
@@ -57,7 +71,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
         Err((f, had)) => {
             if !had {
-                ctx.app.orders.release_out_refund_no(ctx.sandbox, mch, &out_refund_no, seq);
+                ctx.app
+                    .orders
+                    .release_out_refund_no(ctx.sandbox, mch, &out_refund_no, seq);
             }
             Err(f)
         }
@@ -78,7 +94,11 @@ fn apply(
         // WeChat answers ORDERNOTEXIST for unpaid orders too (§2.6).
         return Err(Failure::business(ErrCode::OrderNotExist));
     }
-    if let Some(idx) = o.refunds.iter().position(|r| *r.out_refund_no == *out_refund_no) {
+    if let Some(idx) = o
+        .refunds
+        .iter()
+        .position(|r| *r.out_refund_no == *out_refund_no)
+    {
         if o.refunds[idx].refund_fee != refund_fee || req.total_fee != Some(o.total_fee) {
             return Err(todo_core::refund_fee_changed());
         }
@@ -87,7 +107,9 @@ fn apply(
     if req.total_fee != Some(o.total_fee) {
         return Err(todo_core::refund_total_fee_mismatch());
     }
-    if o.paid_at.is_some_and(|p| ctx.now - p > secs(rules::REFUND_WINDOW_SECS)) {
+    if o.paid_at
+        .is_some_and(|p| ctx.now - p > secs(rules::REFUND_WINDOW_SECS))
+    {
         return Err(todo_core::refund_overdue());
     }
     if o.refunds.len() >= rules::MAX_REFUNDS_PER_ORDER {
@@ -112,7 +134,10 @@ fn apply(
         notify_url,
     });
     o.state = TradeState::Refund;
-    o.event(ctx.now, EventKind::RefundAccepted(u8::try_from(idx).unwrap_or(u8::MAX)));
+    o.event(
+        ctx.now,
+        EventKind::RefundAccepted(u8::try_from(idx).unwrap_or(u8::MAX)),
+    );
     if delay > 0 {
         ctx.app.notifier.schedule_refund(RefundJob {
             due_ms: (ctx.now + delay) * 1000,
@@ -149,7 +174,11 @@ fn describe(o: &Order, idx: usize) -> RefundResponse {
 /// sandbox order).
 pub(crate) fn order_key(app: &App, o: &Order) -> Option<ApiKey> {
     let m = app.config.merchant(o.mch_id())?;
-    Some(if o.sandbox { app.sandbox_key(m) } else { m.key.clone() })
+    Some(if o.sandbox {
+        app.sandbox_key(m)
+    } else {
+        m.key.clone()
+    })
 }
 
 /// Marks refund `idx` successful at `at_ms` (if it is still processing) and
@@ -163,7 +192,10 @@ fn settle_locked(app: &App, o: &mut Order, idx: usize, at_ms: i64) -> Option<New
     r.status = RefundStatus::Success;
     r.success_at = Some(at);
     let url = r.notify_url.clone();
-    o.event(at, EventKind::RefundSucceeded(u8::try_from(idx).unwrap_or(u8::MAX)));
+    o.event(
+        at,
+        EventKind::RefundSucceeded(u8::try_from(idx).unwrap_or(u8::MAX)),
+    );
     let url = url?;
     let key = order_key(app, o)?;
     let r = &o.refunds[idx];
@@ -217,7 +249,13 @@ fn settle_locked(app: &App, o: &mut Order, idx: usize, at_ms: i64) -> Option<New
     })
 }
 
-fn enqueue(app: &App, order: &crate::orders::OrderRef, _idx: usize, n: NewNotification, at_ms: i64) {
+fn enqueue(
+    app: &App,
+    order: &crate::orders::OrderRef,
+    _idx: usize,
+    n: NewNotification,
+    at_ms: i64,
+) {
     let id = app.notifier.enqueue(n, at_ms);
     lock(order).event(at_ms.div_euclid(1000), EventKind::Notified(id));
 }
@@ -225,7 +263,9 @@ fn enqueue(app: &App, order: &crate::orders::OrderRef, _idx: usize, n: NewNotifi
 /// Settles a refund whose delay has passed (called by the delivery engine,
 /// by `/mock/clock/advance`, and lazily by refundquery).
 pub(crate) fn settle(app: &App, job: RefundJob) {
-    let Some(order) = app.orders.by_seq(job.order_seq) else { return };
+    let Some(order) = app.orders.by_seq(job.order_seq) else {
+        return;
+    };
     let n = {
         let mut o = lock(&order);
         settle_locked(app, &mut o, job.idx, job.due_ms)

@@ -1,6 +1,8 @@
 //! `/pay/refundquery`.
 
-use wxpay_core::model::{ErrCode, Failure, RefundItem, RefundQueryRequest, RefundQueryResponse, rules};
+use wxpay_core::model::{
+    ErrCode, Failure, RefundItem, RefundQueryRequest, RefundQueryResponse, rules,
+};
 
 use super::Ctx;
 use super::orderquery::find;
@@ -21,17 +23,34 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         let o = ctx.app.orders.by_seq(seq).ok_or_else(not_found)?;
         {
             let g = lock(&o);
-            if g.sandbox != ctx.sandbox || g.mch_id() != mch || idx >= g.refunds.len() || g.refund_id(idx) != *id {
+            if g.sandbox != ctx.sandbox
+                || g.mch_id() != mch
+                || idx >= g.refunds.len()
+                || g.refund_id(idx) != *id
+            {
                 return Err(not_found());
             }
         }
         (o, Some(idx))
     } else if let Some(no) = &req.out_refund_no {
-        let o = ctx.app.orders.by_out_refund_no(ctx.sandbox, mch, no).ok_or_else(not_found)?;
-        let idx = lock(&o).refunds.iter().position(|r| *r.out_refund_no == **no).ok_or_else(not_found)?;
+        let o = ctx
+            .app
+            .orders
+            .by_out_refund_no(ctx.sandbox, mch, no)
+            .ok_or_else(not_found)?;
+        let idx = lock(&o)
+            .refunds
+            .iter()
+            .position(|r| *r.out_refund_no == **no)
+            .ok_or_else(not_found)?;
         (o, Some(idx))
     } else {
-        let o = find(ctx, req.transaction_id.as_deref(), req.out_trade_no.as_deref()).ok_or_else(not_found)?;
+        let o = find(
+            ctx,
+            req.transaction_id.as_deref(),
+            req.out_trade_no.as_deref(),
+        )
+        .ok_or_else(not_found)?;
         (o, None)
     };
     super::refund::settle_due(ctx.app, &order, ctx.now);
@@ -63,7 +82,10 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
                     refund_status: r.status.as_str().into(),
                     refund_account: "REFUND_SOURCE_UNSETTLED_FUNDS".into(),
                     refund_recv_accout: "支付用户零钱".into(),
-                    refund_success_time: r.success_at.map(rules::format_datetime).unwrap_or_default(),
+                    refund_success_time: r
+                        .success_at
+                        .map(rules::format_datetime)
+                        .unwrap_or_default(),
                 }
             })
             .collect();

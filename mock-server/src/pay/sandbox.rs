@@ -13,7 +13,12 @@ use crate::server::Reply;
 
 /// Answers a getsignkey request (signed with the **production** key, MD5)
 /// with the merchant's sandbox key, signed MD5 with the production key.
-pub(crate) fn getsignkey(app: &Arc<App>, merchant: &Merchant, params: &ParamMap, sign_type: SignType) -> Reply {
+pub(crate) fn getsignkey(
+    app: &Arc<App>,
+    merchant: &Merchant,
+    params: &ParamMap,
+    sign_type: SignType,
+) -> Reply {
     let req = match GetSignKeyRequest::from_params(params).and_then(|r| r.validate().map(|()| r)) {
         Ok(r) => r,
         Err(f) => return Reply::xml(encode(&f.to_params()), f.to_string()),
@@ -35,7 +40,10 @@ pub(crate) fn getsignkey(app: &Arc<App>, merchant: &Merchant, params: &ParamMap,
                 },
             );
             let mut p = f.to_params();
-            p.insert(super::explain::FIELD.into(), format!("{d}\nsummary: {}", super::explain::summary(&d)));
+            p.insert(
+                super::explain::FIELD.into(),
+                format!("{d}\nsummary: {}", super::explain::summary(&d)),
+            );
             r = Reply::xml(encode(&p), "FAIL 签名错误 (explained)");
         }
         return r;

@@ -18,7 +18,9 @@ pub(crate) const SANDBOX_CASE_AMOUNTS: &[i64] = &[101, 501, 502, 551, 552, 1001,
 
 // TODO(core): move — the sandbox's answer for another amount (easywechat#507).
 pub(crate) fn sandbox_amount_invalid(total_fee: i64) -> Failure {
-    Failure::protocol(format!("沙箱支付金额({total_fee})无效，请检查需要验收的case"))
+    Failure::protocol(format!(
+        "沙箱支付金额({total_fee})无效，请检查需要验收的case"
+    ))
 }
 
 // TODO(core): move — closeorder within CLOSE_MIN_AGE_SECS of creation (§2.7).

@@ -3,7 +3,9 @@
 use core::hash::{Hash, Hasher};
 use std::hash::DefaultHasher;
 
-use wxpay_core::model::{ErrCode, Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules};
+use wxpay_core::model::{
+    ErrCode, Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
+};
 
 use super::{Ctx, todo_core};
 use crate::orders::{EventKind, Fields, Insert, Order, lock};
@@ -25,16 +27,24 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     req.validate()?;
     let sw = &ctx.switches;
     if sw.enforce_time_expire {
-        req.check_time_expire(ctx.now, i64::try_from(sw.time_expire_min_seconds).unwrap_or(i64::MAX))?;
+        req.check_time_expire(
+            ctx.now,
+            i64::try_from(sw.time_expire_min_seconds).unwrap_or(i64::MAX),
+        )?;
     }
     let trade_type = req.trade_type().unwrap_or(TradeType::Jsapi);
     let total_fee = req.total_fee.unwrap_or(0);
-    if ctx.sandbox && sw.strict_sandbox_amounts && !todo_core::SANDBOX_CASE_AMOUNTS.contains(&total_fee) {
+    if ctx.sandbox
+        && sw.strict_sandbox_amounts
+        && !todo_core::SANDBOX_CASE_AMOUNTS.contains(&total_fee)
+    {
         return Err(todo_core::sandbox_amount_invalid(total_fee));
     }
     if sw.strict_openid && trade_type == TradeType::Jsapi {
         let openid = req.openid.as_deref().unwrap_or_default();
-        let minted = lock(&ctx.app.logins).minted.contains(&(ctx.appid().to_owned(), openid.to_owned()));
+        let minted = lock(&ctx.app.logins)
+            .minted
+            .contains(&(ctx.appid().to_owned(), openid.to_owned()));
         if !minted {
             return Err(rules::openid_mismatch());
         }
@@ -47,32 +57,31 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         None
     };
     let now = ctx.now;
-    let inserted = ctx
-        .app
-        .orders
-        .insert_or_get(ctx.sandbox, &ctx.merchant.mch_id, &out_trade_no, |seq| {
-            let mut events = Vec::with_capacity(1);
-            events.push(crate::orders::Event {
-                at: now,
-                kind: EventKind::Created,
+    let inserted =
+        ctx.app
+            .orders
+            .insert_or_get(ctx.sandbox, &ctx.merchant.mch_id, &out_trade_no, |seq| {
+                let events = vec![crate::orders::Event {
+                    at: now,
+                    kind: EventKind::Created,
+                }];
+                Order {
+                    seq,
+                    sandbox: ctx.sandbox,
+                    sign_type: ctx.sign_type,
+                    state: TradeState::NotPay,
+                    total_fee,
+                    created_at: now,
+                    prepay_at: now,
+                    expire_at,
+                    paid_at: None,
+                    closed_at: None,
+                    reentry_digest: reentry,
+                    fields: Fields::from_params(&req.to_params(), NOT_STORED),
+                    refunds: Vec::new(),
+                    events,
+                }
             });
-            Order {
-                seq,
-                sandbox: ctx.sandbox,
-                sign_type: ctx.sign_type,
-                state: TradeState::NotPay,
-                total_fee,
-                created_at: now,
-                prepay_at: now,
-                expire_at,
-                paid_at: None,
-                closed_at: None,
-                reentry_digest: reentry,
-                fields: Fields::from_params(&req.to_params(), NOT_STORED),
-                refunds: Vec::new(),
-                events,
-            }
-        });
     let (order, created) = match inserted {
         Insert::Created(o) => (o, true),
         Insert::Existing(o) => (o, false),
@@ -81,7 +90,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         let mut o = lock(&order);
         if !created {
             match o.state {
-                TradeState::Success | TradeState::Refund => return Err(Failure::business(ErrCode::OrderPaid)),
+                TradeState::Success | TradeState::Refund => {
+                    return Err(Failure::business(ErrCode::OrderPaid));
+                }
                 TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
                 _ => {}
             }
@@ -113,7 +124,12 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         ..UnifiedOrderResponse::default()
     };
     match trade_type {
-        TradeType::Native => resp.code_url = Some(format!("weixin://wxpay/bizpayurl?pr={}", &prepay_id[prepay_id.len() - 7..])),
+        TradeType::Native => {
+            resp.code_url = Some(format!(
+                "weixin://wxpay/bizpayurl?pr={}",
+                &prepay_id[prepay_id.len() - 7..]
+            ))
+        }
         TradeType::Mweb => {
             resp.mweb_url = Some(format!(
                 "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id={prepay_id}&package=1037687096"
@@ -121,5 +137,12 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
         _ => {}
     }
-    Ok(ctx.answer(resp.to_params(), if created { "SUCCESS created" } else { "SUCCESS re-entry" }))
+    Ok(ctx.answer(
+        resp.to_params(),
+        if created {
+            "SUCCESS created"
+        } else {
+            "SUCCESS re-entry"
+        },
+    ))
 }

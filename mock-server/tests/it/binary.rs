@@ -12,13 +12,27 @@ fn help_lists_options_and_switches() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["--port", "--host", "--config", "--explain", "refund_delay_seconds", "strict_openid", "WXPAY_MOCK_"] {
+    for needle in [
+        "--port",
+        "--host",
+        "--config",
+        "--explain",
+        "refund_delay_seconds",
+        "strict_openid",
+        "WXPAY_MOCK_",
+    ] {
         assert!(text.contains(needle), "{needle} missing from --help");
     }
-    let out = Command::new(BIN).args(["serve", "--bogus"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--bogus"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
-    let out = Command::new(BIN).args(["serve", "--config", "/nonexistent/wxpay-mock.toml"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--config", "/nonexistent/wxpay-mock.toml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file"));
 }
@@ -45,20 +59,37 @@ async fn serve_prints_its_url_and_stops_on_sigterm() {
         for _ in lines {}
     });
     let line = rx.await.unwrap();
-    let url = line.trim().strip_prefix("wxpay-mock listening on ").unwrap_or_else(|| panic!("{line}")).to_owned();
+    let url = line
+        .trim()
+        .strip_prefix("wxpay-mock listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"));
-    let sw = http("GET", &format!("{url}/mock/switches"), "", "").await.json();
+    let sw = http("GET", &format!("{url}/mock/switches"), "", "")
+        .await
+        .json();
     assert_eq!(sw["refund_delay_seconds"], 7, "from the config file");
     assert_eq!(sw["strict_openid"], true, "from the environment");
     let r = http("POST", &format!("{url}/pay/orderquery"), "text/xml", "").await;
     assert_eq!(r.status, 200);
     // SIGTERM → graceful exit 0.
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
     assert!(status.status.success(), "{status:?}");
     let log = String::from_utf8_lossy(&status.stderr);
-    assert!(log.contains("POST /pay/orderquery"), "one line per request: {log}");
+    assert!(
+        log.contains("POST /pay/orderquery"),
+        "one line per request: {log}"
+    );
     assert!(!log.contains(KEY), "the key never appears in the log");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -46,17 +46,25 @@ impl Resp {
             .to_param_map()
     }
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 }
 
 /// One request on a fresh connection. `Err` when the connection closes
 /// without an answer.
-pub async fn try_http(method: &str, url: &str, content_type: &str, body: impl Into<Bytes>) -> Result<Resp, String> {
+pub async fn try_http(
+    method: &str,
+    url: &str,
+    content_type: &str,
+    body: impl Into<Bytes>,
+) -> Result<Resp, String> {
     let uri: hyper::Uri = url.parse().map_err(|e| format!("{e}"))?;
     let host = uri.host().unwrap_or("127.0.0.1").to_owned();
     let port = uri.port_u16().unwrap_or(80);
-    let stream = TcpStream::connect((host.as_str(), port)).await.map_err(|e| e.to_string())?;
+    let stream = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| e.to_string())?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
@@ -71,12 +79,23 @@ pub async fn try_http(method: &str, url: &str, content_type: &str, body: impl In
     let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-    Ok(Resp { status, headers, body })
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok(Resp {
+        status,
+        headers,
+        body,
+    })
 }
 
 pub async fn http(method: &str, url: &str, content_type: &str, body: impl Into<Bytes>) -> Resp {
-    try_http(method, url, content_type, body).await.unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+    try_http(method, url, content_type, body)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
 }
 
 pub async fn post_xml(server: &MockServer, path: &str, body: impl Into<Bytes>) -> Resp {
@@ -84,18 +103,34 @@ pub async fn post_xml(server: &MockServer, path: &str, body: impl Into<Bytes>) -
 }
 
 pub async fn get_json(server: &MockServer, path: &str) -> Value {
-    let r = http("GET", &format!("{}{path}", server.uri()), "application/json", Bytes::new()).await;
+    let r = http(
+        "GET",
+        &format!("{}{path}", server.uri()),
+        "application/json",
+        Bytes::new(),
+    )
+    .await;
     r.json()
 }
 
 pub async fn post_json(server: &MockServer, path: &str, body: &Value) -> Resp {
-    http("POST", &format!("{}{path}", server.uri()), "application/json", body.to_string()).await
+    http(
+        "POST",
+        &format!("{}{path}", server.uri()),
+        "application/json",
+        body.to_string(),
+    )
+    .await
 }
 
 /// Signs params (adding nonce_str unless present) and encodes them, as an SDK does.
 pub fn signed(params: &[(&str, &str)], key: &ApiKey, sign_type: SignType) -> String {
-    let mut p: ParamMap = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    p.entry("nonce_str".into()).or_insert_with(|| "5K8264ILTKCH16CQ2502SI8ZNMTM67VS".into());
+    let mut p: ParamMap = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    p.entry("nonce_str".into())
+        .or_insert_with(|| "5K8264ILTKCH16CQ2502SI8ZNMTM67VS".into());
     if sign_type == SignType::HmacSha256 {
         p.insert("sign_type".into(), "HMAC-SHA256".into());
     }
@@ -109,7 +144,13 @@ pub async fn call(server: &MockServer, path: &str, params: &[(&str, &str)]) -> P
     call_with(server, path, params, &key(), SignType::Md5).await
 }
 
-pub async fn call_with(server: &MockServer, path: &str, params: &[(&str, &str)], key: &ApiKey, t: SignType) -> ParamMap {
+pub async fn call_with(
+    server: &MockServer,
+    path: &str,
+    params: &[(&str, &str)],
+    key: &ApiKey,
+    t: SignType,
+) -> ParamMap {
     let mut all: Vec<(&str, &str)> = vec![("appid", APPID), ("mch_id", MCH_ID)];
     for (k, v) in params {
         all.retain(|(x, _)| x != k);
@@ -122,29 +163,59 @@ pub async fn call_with(server: &MockServer, path: &str, params: &[(&str, &str)],
         for f in ["appid", "mch_id", "nonce_str", "sign"] {
             assert!(p.contains_key(f), "{f} missing from {p:?}");
         }
-        assert_eq!(wxpay_core::verify(&p, key, Some(t)), Ok(t), "response sign: {p:?}");
+        assert_eq!(
+            wxpay_core::verify(&p, key, Some(t)),
+            Ok(t),
+            "response sign: {p:?}"
+        );
     }
     p
 }
 
 pub fn ok(p: &ParamMap) {
-    assert_eq!(p.get("return_code").map(String::as_str), Some("SUCCESS"), "{p:?}");
-    assert_eq!(p.get("result_code").map(String::as_str), Some("SUCCESS"), "{p:?}");
+    assert_eq!(
+        p.get("return_code").map(String::as_str),
+        Some("SUCCESS"),
+        "{p:?}"
+    );
+    assert_eq!(
+        p.get("result_code").map(String::as_str),
+        Some("SUCCESS"),
+        "{p:?}"
+    );
 }
 
 pub fn err_code(p: &ParamMap) -> &str {
-    assert_eq!(p.get("return_code").map(String::as_str), Some("SUCCESS"), "{p:?}");
-    assert_eq!(p.get("result_code").map(String::as_str), Some("FAIL"), "{p:?}");
+    assert_eq!(
+        p.get("return_code").map(String::as_str),
+        Some("SUCCESS"),
+        "{p:?}"
+    );
+    assert_eq!(
+        p.get("result_code").map(String::as_str),
+        Some("FAIL"),
+        "{p:?}"
+    );
     p.get("err_code").map_or("", String::as_str)
 }
 
 pub fn return_msg(p: &ParamMap) -> &str {
-    assert_eq!(p.get("return_code").map(String::as_str), Some("FAIL"), "{p:?}");
+    assert_eq!(
+        p.get("return_code").map(String::as_str),
+        Some("FAIL"),
+        "{p:?}"
+    );
     p.get("return_msg").map_or("", String::as_str)
 }
 
 /// A JSAPI unifiedorder with the usual fields; `extra` overrides or adds.
-pub async fn order(server: &MockServer, out_trade_no: &str, total_fee: &str, notify_url: &str, extra: &[(&str, &str)]) -> ParamMap {
+pub async fn order(
+    server: &MockServer,
+    out_trade_no: &str,
+    total_fee: &str,
+    notify_url: &str,
+    extra: &[(&str, &str)],
+) -> ParamMap {
     let mut p = vec![
         ("body", "test"),
         ("out_trade_no", out_trade_no),
@@ -158,7 +229,10 @@ pub async fn order(server: &MockServer, out_trade_no: &str, total_fee: &str, not
         p.retain(|(x, _)| x != k);
         p.push((k, v));
     }
-    let t = if extra.iter().any(|(k, v)| *k == "sign_type" && *v == "HMAC-SHA256") {
+    let t = if extra
+        .iter()
+        .any(|(k, v)| *k == "sign_type" && *v == "HMAC-SHA256")
+    {
         SignType::HmacSha256
     } else {
         SignType::Md5
@@ -169,18 +243,32 @@ pub async fn order(server: &MockServer, out_trade_no: &str, total_fee: &str, not
 
 /// Pays an order through the backend shortcut.
 pub async fn pay(server: &MockServer, out_trade_no: &str) -> Value {
-    let r = post_json(server, &format!("/mock/orders/{out_trade_no}/pay"), &serde_json::json!({})).await;
+    let r = post_json(
+        server,
+        &format!("/mock/orders/{out_trade_no}/pay"),
+        &serde_json::json!({}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     r.json()
 }
 
 pub async fn advance(server: &MockServer, seconds: i64) {
-    let r = post_json(server, "/mock/clock/advance", &serde_json::json!({ "seconds": seconds })).await;
+    let r = post_json(
+        server,
+        "/mock/clock/advance",
+        &serde_json::json!({ "seconds": seconds }),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
 pub async fn notifications(server: &MockServer) -> Vec<Value> {
-    get_json(server, "/mock/notifications").await.as_array().cloned().unwrap_or_default()
+    get_json(server, "/mock/notifications")
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Waits until `f` holds on the notification list (for real-time deliveries).
@@ -192,7 +280,10 @@ pub async fn wait_notifications(server: &MockServer, f: impl Fn(&[Value]) -> boo
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("condition not reached; notifications: {:#?}", notifications(server).await);
+    panic!(
+        "condition not reached; notifications: {:#?}",
+        notifications(server).await
+    );
 }
 
 /// How a receiver answers one notify.
@@ -244,9 +335,18 @@ impl Receiver {
                         let tx = tx.clone();
                         let script = Arc::clone(&script);
                         async move {
-                            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
                             let _ = tx.send(body);
-                            let next = script.lock().unwrap().pop_front().unwrap_or(Answer::Success);
+                            let next = script
+                                .lock()
+                                .unwrap()
+                                .pop_front()
+                                .unwrap_or(Answer::Success);
                             let (status, text): (u16, String) = match next {
                                 Answer::Success => (200, xml::NOTIFY_REPLY_SUCCESS.into()),
                                 Answer::Status(s, b) => (s, b.into()),
@@ -264,7 +364,9 @@ impl Receiver {
                             Ok::<_, hyper::Error>(r)
                         }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
                 });
             }
         });

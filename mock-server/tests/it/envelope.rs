@@ -13,19 +13,39 @@ async fn unifiedorder_md5_and_hmac_signed_answers() {
     ok(&p);
     assert_eq!(p["sign"].len(), 32);
     assert_eq!(p["trade_type"], "JSAPI");
-    assert!(p["prepay_id"].starts_with("wx") && p["prepay_id"].len() == 36, "{p:?}");
-    let p = order(&s, "env-hmac-0001", "1", "http://127.0.0.1:1/n", &[("sign_type", "HMAC-SHA256")]).await;
+    assert!(
+        p["prepay_id"].starts_with("wx") && p["prepay_id"].len() == 36,
+        "{p:?}"
+    );
+    let p = order(
+        &s,
+        "env-hmac-0001",
+        "1",
+        "http://127.0.0.1:1/n",
+        &[("sign_type", "HMAC-SHA256")],
+    )
+    .await;
     ok(&p);
-    assert_eq!(p["sign"].len(), 64, "an HMAC-SHA256 request gets an HMAC-SHA256 answer");
+    assert_eq!(
+        p["sign"].len(),
+        64,
+        "an HMAC-SHA256 request gets an HMAC-SHA256 answer"
+    );
 }
 
 #[tokio::test]
 async fn every_answer_carries_the_version_header() {
     let s = MockServer::start().await;
     let r = post_xml(&s, "/pay/orderquery", "").await;
-    assert_eq!(r.headers["x-mock-server-version"], wxpay_mock::VERSION_HEADER);
+    assert_eq!(
+        r.headers["x-mock-server-version"],
+        wxpay_mock::VERSION_HEADER
+    );
     let r = http("GET", &format!("{}/mock/clock", s.uri()), "", "").await;
-    assert_eq!(r.headers["x-mock-server-version"], wxpay_mock::VERSION_HEADER);
+    assert_eq!(
+        r.headers["x-mock-server-version"],
+        wxpay_mock::VERSION_HEADER
+    );
 }
 
 #[tokio::test]
@@ -42,7 +62,11 @@ async fn malformed_requests_get_fail_in_wechat_shape() {
     // Malformed XML, DOCTYPE, not UTF-8.
     for (body, want) in [
         (b"<xml><a>1</b></xml>".to_vec(), "XML格式错误"),
-        (b"<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><xml><a>&e;</a></xml>".to_vec(), "XML格式错误"),
+        (
+            b"<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><xml><a>&e;</a></xml>"
+                .to_vec(),
+            "XML格式错误",
+        ),
         (b"<xml><a>\xff\xfe</a></xml>".to_vec(), "编码格式错误"),
         (b"{\"json\": true}".to_vec(), "XML格式错误"),
     ] {
@@ -67,20 +91,43 @@ async fn envelope_fields_and_sign_type() {
     for missing in ["appid", "mch_id", "nonce_str"] {
         let mut p = vec![("appid", APPID), ("mch_id", MCH_ID), ("nonce_str", "abc")];
         p.retain(|(n, _)| *n != missing);
-        let mut m: wxpay_core::ParamMap = p.iter().map(|(a, b)| ((*a).into(), (*b).into())).collect();
+        let mut m: wxpay_core::ParamMap =
+            p.iter().map(|(a, b)| ((*a).into(), (*b).into())).collect();
         let sig = wxpay_core::sign(&m, &k, SignType::Md5);
         m.insert("sign".into(), sig.as_str().into());
         let r = post_xml(&s, "/pay/orderquery", xml::encode(&m).unwrap()).await;
         assert!(return_msg(&r.xml()).contains(missing), "{}", r.text());
     }
-    let r = post_xml(&s, "/pay/orderquery", "<xml><appid>a</appid><mch_id>10000100</mch_id><nonce_str>n</nonce_str></xml>").await;
+    let r = post_xml(
+        &s,
+        "/pay/orderquery",
+        "<xml><appid>a</appid><mch_id>10000100</mch_id><nonce_str>n</nonce_str></xml>",
+    )
+    .await;
     assert!(return_msg(&r.xml()).contains("sign"));
     // Lowercase md5 is refused.
-    let body = signed(&[("appid", APPID), ("mch_id", MCH_ID), ("sign_type", "md5"), ("out_trade_no", "x123456")], &k, SignType::Md5);
+    let body = signed(
+        &[
+            ("appid", APPID),
+            ("mch_id", MCH_ID),
+            ("sign_type", "md5"),
+            ("out_trade_no", "x123456"),
+        ],
+        &k,
+        SignType::Md5,
+    );
     let r = post_xml(&s, "/pay/orderquery", body).await;
     assert_eq!(return_msg(&r.xml()), "签名类型不支持");
     // Unknown mch_id.
-    let body = signed(&[("appid", APPID), ("mch_id", "999"), ("out_trade_no", "x123456")], &k, SignType::Md5);
+    let body = signed(
+        &[
+            ("appid", APPID),
+            ("mch_id", "999"),
+            ("out_trade_no", "x123456"),
+        ],
+        &k,
+        SignType::Md5,
+    );
     let r = post_xml(&s, "/pay/orderquery", body).await;
     assert!(return_msg(&r.xml()).contains("999"));
 }
@@ -89,18 +136,40 @@ async fn envelope_fields_and_sign_type() {
 async fn bad_signature_and_explain() {
     let s = MockServer::start().await;
     let wrong = wxpay_core::ApiKey::new("00000000000000000000000000000000");
-    let body = signed(&[("appid", APPID), ("mch_id", MCH_ID), ("out_trade_no", "x123456")], &wrong, SignType::Md5);
+    let body = signed(
+        &[
+            ("appid", APPID),
+            ("mch_id", MCH_ID),
+            ("out_trade_no", "x123456"),
+        ],
+        &wrong,
+        SignType::Md5,
+    );
     let r = post_xml(&s, "/pay/orderquery", body.clone()).await;
     let p = r.xml();
     assert_eq!(return_msg(&p), "签名错误");
-    assert!(!p.contains_key("mock_sign_diagnosis"), "explain is off by default");
+    assert!(
+        !p.contains_key("mock_sign_diagnosis"),
+        "explain is off by default"
+    );
     assert!(!r.text().contains(KEY));
 
     // explain: a lowercase-hex sign is named by the doctor.
     post_json(&s, "/mock/switches", &serde_json::json!({"explain": true})).await;
-    let mut m = xml::decode(signed(&[("appid", APPID), ("mch_id", MCH_ID), ("out_trade_no", "x123456")], &key(), SignType::Md5).as_bytes())
-        .unwrap()
-        .to_param_map();
+    let mut m = xml::decode(
+        signed(
+            &[
+                ("appid", APPID),
+                ("mch_id", MCH_ID),
+                ("out_trade_no", "x123456"),
+            ],
+            &key(),
+            SignType::Md5,
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+    .to_param_map();
     let lower = m["sign"].to_ascii_lowercase();
     m.insert("sign".into(), lower);
     let r = post_xml(&s, "/pay/orderquery", xml::encode(&m).unwrap()).await;
@@ -110,7 +179,12 @@ async fn bad_signature_and_explain() {
     assert!(!r.text().contains(KEY), "the key never appears");
 
     // sign_error_as_business: result_code=FAIL, SIGNERROR, signed.
-    post_json(&s, "/mock/switches", &serde_json::json!({"explain": false, "sign_error_as_business": true})).await;
+    post_json(
+        &s,
+        "/mock/switches",
+        &serde_json::json!({"explain": false, "sign_error_as_business": true}),
+    )
+    .await;
     let r = post_xml(&s, "/pay/orderquery", body).await;
     let p = r.xml();
     assert_eq!(err_code(&p), "SIGNERROR");
@@ -122,7 +196,14 @@ async fn malformed_values_get_wechats_message() {
     let s = MockServer::start().await;
     let p = order(&s, "env-fee-0001", "0.12", "http://127.0.0.1:1/n", &[]).await;
     assert_eq!(return_msg(&p), MSG_TOTAL_FEE_NOT_INT);
-    let p = order(&s, "env-fee-0002", "980.0000000000001", "http://127.0.0.1:1/n", &[]).await;
+    let p = order(
+        &s,
+        "env-fee-0002",
+        "980.0000000000001",
+        "http://127.0.0.1:1/n",
+        &[],
+    )
+    .await;
     assert_eq!(return_msg(&p), MSG_TOTAL_FEE_NOT_INT);
     let p = order(&s, "env-url-0001", "1", "http://x.example/n?a=1", &[]).await;
     assert!(return_msg(&p).contains("notify_url"));
@@ -131,18 +212,41 @@ async fn malformed_values_get_wechats_message() {
 #[tokio::test]
 async fn appid_checks() {
     let mut cfg = wxpay_mock::Config::default();
-    cfg.add_app(wxpay_mock::AppConfig { appid: "wx2222222222222222".into(), secret: "s".into(), unionid: false }).unwrap();
+    cfg.add_app(wxpay_mock::AppConfig {
+        appid: "wx2222222222222222".into(),
+        secret: "s".into(),
+        unionid: false,
+    })
+    .unwrap();
     let s = MockServer::start_with(cfg).await;
-    let p = call(&s, "/pay/orderquery", &[("appid", "wx0000000000000000"), ("out_trade_no", "x123456")]).await;
+    let p = call(
+        &s,
+        "/pay/orderquery",
+        &[("appid", "wx0000000000000000"), ("out_trade_no", "x123456")],
+    )
+    .await;
     assert_eq!(err_code(&p), "APPID_NOT_EXIST");
-    let p = call(&s, "/pay/orderquery", &[("appid", "wx2222222222222222"), ("out_trade_no", "x123456")]).await;
+    let p = call(
+        &s,
+        "/pay/orderquery",
+        &[("appid", "wx2222222222222222"), ("out_trade_no", "x123456")],
+    )
+    .await;
     assert_eq!(err_code(&p), "APPID_MCHID_NOT_MATCH");
 }
 
 #[tokio::test]
 async fn lack_params() {
     let s = MockServer::start().await;
-    for missing in ["body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type", "openid"] {
+    for missing in [
+        "body",
+        "out_trade_no",
+        "total_fee",
+        "spbill_create_ip",
+        "notify_url",
+        "trade_type",
+        "openid",
+    ] {
         let mut p = vec![
             ("body", "test"),
             ("out_trade_no", "lack-0001"),

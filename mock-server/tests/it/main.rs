@@ -5,9 +5,9 @@
 mod common;
 
 mod binary;
+mod control;
 mod envelope;
 mod jscode;
-mod control;
 mod orders;
 mod payment;
 mod refunds;

@@ -14,13 +14,36 @@ async fn reentry_same_params_same_prepay_id_changed_params_refused() {
     let a = order(&s, "reentry-0001", "100", URL, &[]).await;
     ok(&a);
     // nonce_str, sign_type, spbill_create_ip and time_start do not count.
-    let b = order(&s, "reentry-0001", "100", URL, &[("spbill_create_ip", "10.0.0.1"), ("nonce_str", "other"), ("time_start", "20250101000000")]).await;
+    let b = order(
+        &s,
+        "reentry-0001",
+        "100",
+        URL,
+        &[
+            ("spbill_create_ip", "10.0.0.1"),
+            ("nonce_str", "other"),
+            ("time_start", "20250101000000"),
+        ],
+    )
+    .await;
     ok(&b);
     assert_eq!(a["prepay_id"], b["prepay_id"]);
     let c = order(&s, "reentry-0001", "101", URL, &[]).await;
     assert_eq!(err_code(&c), "OUT_TRADE_NO_USED");
-    post_json(&s, "/mock/switches", &json!({"reentry_mismatch_invalid_request": true})).await;
-    let c = order(&s, "reentry-0001", "100", URL, &[("trade_type", "NATIVE"), ("product_id", "p1")]).await;
+    post_json(
+        &s,
+        "/mock/switches",
+        &json!({"reentry_mismatch_invalid_request": true}),
+    )
+    .await;
+    let c = order(
+        &s,
+        "reentry-0001",
+        "100",
+        URL,
+        &[("trade_type", "NATIVE"), ("product_id", "p1")],
+    )
+    .await;
     assert_eq!(err_code(&c), "INVALID_REQUEST");
     // Paid → ORDERPAID.
     pay(&s, "reentry-0001").await;
@@ -31,7 +54,14 @@ async fn reentry_same_params_same_prepay_id_changed_params_refused() {
 #[tokio::test]
 async fn native_and_mweb_answers() {
     let s = MockServer::start().await;
-    let p = order(&s, "native-0001", "1", URL, &[("trade_type", "NATIVE"), ("product_id", "p1")]).await;
+    let p = order(
+        &s,
+        "native-0001",
+        "1",
+        URL,
+        &[("trade_type", "NATIVE"), ("product_id", "p1")],
+    )
+    .await;
     ok(&p);
     assert!(p["code_url"].starts_with("weixin://wxpay/bizpayurl"));
     let p = order(&s, "mweb-00001", "1", URL, &[("trade_type", "MWEB")]).await;
@@ -66,9 +96,22 @@ async fn orderquery_states_and_lookup() {
     assert!(rules::parse_time14(&q["time_end"]).is_some());
 
     // transaction_id wins over out_trade_no.
-    let q = call(&s, "/pay/orderquery", &[("transaction_id", &tx), ("out_trade_no", "something-else")]).await;
+    let q = call(
+        &s,
+        "/pay/orderquery",
+        &[("transaction_id", &tx), ("out_trade_no", "something-else")],
+    )
+    .await;
     assert_eq!(q["out_trade_no"], "query-0001");
-    let q = call(&s, "/pay/orderquery", &[("transaction_id", "4200000000000000000000000000"), ("out_trade_no", "query-0001")]).await;
+    let q = call(
+        &s,
+        "/pay/orderquery",
+        &[
+            ("transaction_id", "4200000000000000000000000000"),
+            ("out_trade_no", "query-0001"),
+        ],
+    )
+    .await;
     assert_eq!(err_code(&q), "ORDERNOTEXIST");
 }
 
@@ -79,7 +122,11 @@ async fn closeorder_rules() {
     assert_eq!(err_code(&p), "ORDERNOTEXIST");
     order(&s, "close-0001", "1", URL, &[]).await;
     let p = call(&s, "/pay/closeorder", &[("out_trade_no", "close-0001")]).await;
-    assert_eq!(err_code(&p), "TRADE_STATE_ERROR", "refused within 5 minutes: {p:?}");
+    assert_eq!(
+        err_code(&p),
+        "TRADE_STATE_ERROR",
+        "refused within 5 minutes: {p:?}"
+    );
     advance(&s, rules::CLOSE_MIN_AGE_SECS as i64).await;
     let p = call(&s, "/pay/closeorder", &[("out_trade_no", "close-0001")]).await;
     ok(&p);
@@ -98,7 +145,10 @@ async fn closeorder_rules() {
     ok(&call(&s, "/pay/closeorder", &[("out_trade_no", "close-0002")]).await);
     order(&s, "close-0003", "1", URL, &[]).await;
     pay(&s, "close-0003").await;
-    assert_eq!(err_code(&call(&s, "/pay/closeorder", &[("out_trade_no", "close-0003")]).await), "ORDERPAID");
+    assert_eq!(
+        err_code(&call(&s, "/pay/closeorder", &[("out_trade_no", "close-0003")]).await),
+        "ORDERPAID"
+    );
 }
 
 #[tokio::test]
@@ -128,7 +178,10 @@ async fn prepay_id_lives_two_hours() {
     let a = order(&s, "ttl-000001", "1", URL, &[]).await;
     advance(&s, rules::PREPAY_ID_TTL_SECS as i64).await;
     let r = pay(&s, "ttl-000001").await;
-    assert!(r["errMsg"].as_str().unwrap().contains("prepay_id expired"), "{r}");
+    assert!(
+        r["errMsg"].as_str().unwrap().contains("prepay_id expired"),
+        "{r}"
+    );
     // Re-entry after 2 hours: a new prepay_id.
     let b = order(&s, "ttl-000001", "1", URL, &[]).await;
     ok(&b);
@@ -143,21 +196,30 @@ async fn strict_openid() {
     let p = order(&s, "openid-001", "1", URL, &[]).await;
     assert_eq!(err_code(&p), "PARAM_ERROR");
     assert_eq!(p["err_code_des"], "appid和openid不匹配");
-    let login = post_json(&s, "/mock/login", &json!({"appid": APPID, "user": "alice"})).await.json();
+    let login = post_json(&s, "/mock/login", &json!({"appid": APPID, "user": "alice"}))
+        .await
+        .json();
     let openid = login["openid"].as_str().unwrap().to_owned();
     ok(&order(&s, "openid-002", "1", URL, &[("openid", &openid)]).await);
 }
 
 #[tokio::test]
 async fn retention_cap_drops_the_oldest() {
-    let mut cfg = wxpay_mock::Config::default();
-    cfg.max_orders = 3;
+    let cfg = wxpay_mock::Config {
+        max_orders: 3,
+        ..wxpay_mock::Config::default()
+    };
     let s = MockServer::start_with(cfg).await;
     for i in 0..4 {
         ok(&order(&s, &format!("keep-00000{i}"), "1", URL, &[]).await);
     }
     let list = get_json(&s, "/mock/orders").await;
-    let nos: Vec<&str> = list.as_array().unwrap().iter().map(|o| o["out_trade_no"].as_str().unwrap()).collect();
+    let nos: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["out_trade_no"].as_str().unwrap())
+        .collect();
     assert_eq!(nos, ["keep-000001", "keep-000002", "keep-000003"]);
     let p = call(&s, "/pay/orderquery", &[("out_trade_no", "keep-000000")]).await;
     assert_eq!(err_code(&p), "ORDERNOTEXIST");
@@ -171,7 +233,9 @@ async fn concurrent_payments_pay_once() {
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let url = format!("{}/mock/orders/race-00001/pay", s.uri());
-        tasks.push(tokio::spawn(async move { http("POST", &url, "application/json", "{}").await.json() }));
+        tasks.push(tokio::spawn(async move {
+            http("POST", &url, "application/json", "{}").await.json()
+        }));
     }
     let mut oks = 0;
     for t in tasks {

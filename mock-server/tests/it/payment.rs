@@ -7,7 +7,15 @@ use wxpay_mock::MockServer;
 use crate::common::*;
 
 fn pay_object(prepay_id: &str, t: SignType) -> Value {
-    let p = build_payment_params(APPID, prepay_id, &key(), t, "1490840662", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS").unwrap();
+    let p = build_payment_params(
+        APPID,
+        prepay_id,
+        &key(),
+        t,
+        "1490840662",
+        "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+    )
+    .unwrap();
     json!({
         "timeStamp": p.time_stamp,
         "nonceStr": p.nonce_str,
@@ -37,7 +45,22 @@ async fn request_payment_pays_and_notifies_md5() {
     let n = xml::decode(&body).unwrap().to_param_map();
     assert_eq!(wxpay_core::verify(&n, &key(), None), Ok(SignType::Md5));
     assert!(!n.contains_key("sign_type"));
-    for f in ["appid", "mch_id", "nonce_str", "result_code", "openid", "is_subscribe", "trade_type", "bank_type", "total_fee", "fee_type", "cash_fee", "transaction_id", "out_trade_no", "time_end"] {
+    for f in [
+        "appid",
+        "mch_id",
+        "nonce_str",
+        "result_code",
+        "openid",
+        "is_subscribe",
+        "trade_type",
+        "bank_type",
+        "total_fee",
+        "fee_type",
+        "cash_fee",
+        "transaction_id",
+        "out_trade_no",
+        "time_end",
+    ] {
         assert!(n.contains_key(f), "{f} missing: {n:?}");
     }
     assert_eq!(n["attach"], "a&b<c>");
@@ -45,8 +68,14 @@ async fn request_payment_pays_and_notifies_md5() {
     assert_eq!(n["out_trade_no"], "rp-md5-001");
     // A second payment of the same order names the problem.
     let again = request_payment(&s, &obj).await;
-    assert!(again.starts_with("requestPayment:fail") && again.contains("already paid"), "{again}");
-    let list = wait_notifications(&s, |n| n.first().is_some_and(|x| x["state"] == "acknowledged")).await;
+    assert!(
+        again.starts_with("requestPayment:fail") && again.contains("already paid"),
+        "{again}"
+    );
+    let list = wait_notifications(&s, |n| {
+        n.first().is_some_and(|x| x["state"] == "acknowledged")
+    })
+    .await;
     assert_eq!(list[0]["kind"], "payment");
     assert_eq!(list[0]["url"], rx.url.as_str());
     assert_eq!(list[0]["attempts"][0]["accepted"], true);
@@ -57,19 +86,45 @@ async fn request_payment_pays_and_notifies_md5() {
 async fn hmac_notify_has_no_sign_type_unless_switched_on() {
     let s = MockServer::start().await;
     let mut rx = Receiver::start(vec![]).await;
-    let o = order(&s, "rp-hmac-01", "2", &rx.url, &[("sign_type", "HMAC-SHA256")]).await;
-    assert_eq!(request_payment(&s, &pay_object(&o["prepay_id"], SignType::HmacSha256)).await, "requestPayment:ok");
+    let o = order(
+        &s,
+        "rp-hmac-01",
+        "2",
+        &rx.url,
+        &[("sign_type", "HMAC-SHA256")],
+    )
+    .await;
+    assert_eq!(
+        request_payment(&s, &pay_object(&o["prepay_id"], SignType::HmacSha256)).await,
+        "requestPayment:ok"
+    );
     let n = xml::decode(&rx.next().await).unwrap().to_param_map();
     assert_eq!(n["sign"].len(), 64);
-    assert!(!n.contains_key("sign_type"), "production omits sign_type: {n:?}");
-    assert_eq!(wxpay_core::verify(&n, &key(), None), Ok(SignType::HmacSha256));
+    assert!(
+        !n.contains_key("sign_type"),
+        "production omits sign_type: {n:?}"
+    );
+    assert_eq!(
+        wxpay_core::verify(&n, &key(), None),
+        Ok(SignType::HmacSha256)
+    );
 
     post_json(&s, "/mock/switches", &json!({"notify_sign_type": true})).await;
-    order(&s, "rp-hmac-02", "2", &rx.url, &[("sign_type", "HMAC-SHA256")]).await;
+    order(
+        &s,
+        "rp-hmac-02",
+        "2",
+        &rx.url,
+        &[("sign_type", "HMAC-SHA256")],
+    )
+    .await;
     pay(&s, "rp-hmac-02").await;
     let n = xml::decode(&rx.next().await).unwrap().to_param_map();
     assert_eq!(n["sign_type"], "HMAC-SHA256");
-    assert_eq!(wxpay_core::verify(&n, &key(), Some(SignType::HmacSha256)), Ok(SignType::HmacSha256));
+    assert_eq!(
+        wxpay_core::verify(&n, &key(), Some(SignType::HmacSha256)),
+        Ok(SignType::HmacSha256)
+    );
 }
 
 #[tokio::test]
@@ -82,18 +137,36 @@ async fn request_payment_failures_name_the_problem() {
     let mut b = good.clone();
     b["timeStamp"] = json!(1490840662);
     let m = request_payment(&s, &b).await;
-    assert_eq!(m, "requestPayment:fail parameter error: parameter.timeStamp should be String instead of Number;");
+    assert_eq!(
+        m,
+        "requestPayment:fail parameter error: parameter.timeStamp should be String instead of Number;"
+    );
     // Missing paySign.
     let mut b = good.clone();
     b.as_object_mut().unwrap().remove("paySign");
-    assert!(request_payment(&s, &b).await.contains("parameter.paySign should be String instead of Undefined"));
+    assert!(
+        request_payment(&s, &b)
+            .await
+            .contains("parameter.paySign should be String instead of Undefined")
+    );
     // Bad paySign: the doctor's finding (lowercase hex here).
     let mut b = good.clone();
     b["paySign"] = json!(good["paySign"].as_str().unwrap().to_ascii_lowercase());
     let m = request_payment(&s, &b).await;
-    assert!(m.starts_with("requestPayment:fail 支付验证签名失败") && m.contains("LOWERCASE_HEX"), "{m}");
+    assert!(
+        m.starts_with("requestPayment:fail 支付验证签名失败") && m.contains("LOWERCASE_HEX"),
+        "{m}"
+    );
     // Signed with the wrong key.
-    let p = build_payment_params(APPID, &o["prepay_id"], &ApiKey::new("qazwsxedcrfvtgbyhnujmikolp111111"), SignType::Md5, "1490840662", "abc").unwrap();
+    let p = build_payment_params(
+        APPID,
+        &o["prepay_id"],
+        &ApiKey::new("qazwsxedcrfvtgbyhnujmikolp111111"),
+        SignType::Md5,
+        "1490840662",
+        "abc",
+    )
+    .unwrap();
     let mut b = good.clone();
     b["paySign"] = json!(p.pay_sign);
     b["nonceStr"] = json!("abc");
@@ -110,25 +183,46 @@ async fn request_payment_failures_name_the_problem() {
     b["action"] = json!("cancel");
     assert_eq!(request_payment(&s, &b).await, "requestPayment:fail cancel");
     b["action"] = json!("fail");
-    assert!(request_payment(&s, &b).await.starts_with("requestPayment:fail payment failed"));
+    assert!(
+        request_payment(&s, &b)
+            .await
+            .starts_with("requestPayment:fail payment failed")
+    );
     b["action"] = json!("explode");
     assert_eq!(post_json(&s, "/mock/requestPayment", &b).await.status, 400);
     let q = call(&s, "/pay/orderquery", &[("out_trade_no", "rp-fail-01")]).await;
     assert_eq!(q["trade_state"], "NOTPAY");
     let detail = get_json(&s, "/mock/orders/rp-fail-01").await;
-    let events: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let events: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(events, ["created", "payment_cancelled", "payment_failed"]);
 }
 
 #[tokio::test]
 async fn strict_pay_sign_type() {
     let s = MockServer::start().await;
-    let o = order(&s, "rp-type-01", "1", "http://127.0.0.1:1/n", &[("sign_type", "HMAC-SHA256")]).await;
+    let o = order(
+        &s,
+        "rp-type-01",
+        "1",
+        "http://127.0.0.1:1/n",
+        &[("sign_type", "HMAC-SHA256")],
+    )
+    .await;
     let md5 = pay_object(&o["prepay_id"], SignType::Md5);
     post_json(&s, "/mock/switches", &json!({"strict_pay_sign_type": true})).await;
     let m = request_payment(&s, &md5).await;
     assert!(m.contains("differs from the unifiedorder sign_type"), "{m}");
-    post_json(&s, "/mock/switches", &json!({"strict_pay_sign_type": false})).await;
+    post_json(
+        &s,
+        "/mock/switches",
+        &json!({"strict_pay_sign_type": false}),
+    )
+    .await;
     assert_eq!(request_payment(&s, &md5).await, "requestPayment:ok");
 }
 
@@ -147,26 +241,47 @@ async fn retries_follow_the_schedule_with_a_diagnosis_per_attempt() {
     order(&s, "retry-0001", "1", &rx.url, &[]).await;
     pay(&s, "retry-0001").await;
     rx.next().await;
-    let n = wait_notifications(&s, |n| n.first().is_some_and(|x| x["attempts"].as_array().unwrap().len() == 1)).await;
+    let n = wait_notifications(&s, |n| {
+        n.first()
+            .is_some_and(|x| x["attempts"].as_array().unwrap().len() == 1)
+    })
+    .await;
     let first_at = n[0]["attempts"][0]["at"].as_i64().unwrap();
     assert_eq!(n[0]["state"], "pending");
     assert_eq!(n[0]["next_attempt_at"].as_i64().unwrap(), first_at + 15);
     // 14 s: nothing due yet.
     advance(&s, 14).await;
-    assert_eq!(notifications(&s).await[0]["attempts"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        notifications(&s).await[0]["attempts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // Walk the schedule: 15, 15, 30, 180, 600, 1200 s.
     for (i, step) in [1, 15, 30, 180, 600, 1200].into_iter().enumerate() {
         advance(&s, step).await;
         let n = notifications(&s).await;
-        assert_eq!(n[0]["attempts"].as_array().unwrap().len(), i + 2, "after step {i}: {:#}", n[0]);
+        assert_eq!(
+            n[0]["attempts"].as_array().unwrap().len(),
+            i + 2,
+            "after step {i}: {:#}",
+            n[0]
+        );
     }
     let n = notifications(&s).await;
     let attempts = n[0]["attempts"].as_array().unwrap();
-    let reasons: Vec<&str> = attempts.iter().map(|a| a["reason"].as_str().unwrap()).collect();
+    let reasons: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["reason"].as_str().unwrap())
+        .collect();
     assert!(reasons[0].contains("HTTP 500"), "{reasons:?}");
     assert!(reasons[1].contains("HTML"), "{reasons:?}");
     assert!(reasons[2].contains("empty"), "{reasons:?}");
-    assert!(reasons[3].contains("FAIL") && reasons[3].contains("签名失败"), "{reasons:?}");
+    assert!(
+        reasons[3].contains("FAIL") && reasons[3].contains("签名失败"),
+        "{reasons:?}"
+    );
     assert!(reasons[4].contains("no return_code"), "{reasons:?}");
     assert!(reasons[5].contains("HTTP 201"), "{reasons:?}");
     assert_eq!(attempts[6]["accepted"], true);
@@ -185,7 +300,11 @@ async fn unreachable_receiver_is_exhausted_after_the_whole_schedule() {
     let url = dead_url().await;
     order(&s, "dead-00001", "1", &url, &[]).await;
     pay(&s, "dead-00001").await;
-    wait_notifications(&s, |n| n.first().is_some_and(|x| !x["attempts"].as_array().unwrap().is_empty())).await;
+    wait_notifications(&s, |n| {
+        n.first()
+            .is_some_and(|x| !x["attempts"].as_array().unwrap().is_empty())
+    })
+    .await;
     // One long advance replays the whole schedule (24 h 4 min).
     advance(&s, 25 * 3600).await;
     let n = notifications(&s).await;
@@ -193,13 +312,26 @@ async fn unreachable_receiver_is_exhausted_after_the_whole_schedule() {
     assert_eq!(attempts.len(), 16, "1 delivery + 15 retries");
     assert_eq!(n[0]["state"], "exhausted");
     assert!(n[0]["next_attempt_at"].is_null());
-    assert!(attempts[0]["reason"].as_str().unwrap().contains("connection refused"), "{}", attempts[0]);
+    assert!(
+        attempts[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{}",
+        attempts[0]
+    );
     assert!(attempts[0]["http_status"].is_null());
-    let total: i64 = attempts.last().unwrap()["at"].as_i64().unwrap() - attempts[0]["at"].as_i64().unwrap();
+    let total: i64 =
+        attempts.last().unwrap()["at"].as_i64().unwrap() - attempts[0]["at"].as_i64().unwrap();
     assert_eq!(total, 24 * 3600 + 4 * 60);
     // Redeliver: one more attempt.
     let id = n[0]["id"].as_u64().unwrap();
-    let r = post_json(&s, &format!("/mock/notifications/{id}/redeliver"), &json!({})).await;
+    let r = post_json(
+        &s,
+        &format!("/mock/notifications/{id}/redeliver"),
+        &json!({}),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["attempts"].as_array().unwrap().len(), 17);
 }
@@ -211,7 +343,11 @@ async fn timeout_is_a_refusal() {
     order(&s, "slow-00001", "1", &rx.url, &[]).await;
     pay(&s, "slow-00001").await;
     rx.next().await;
-    let n = wait_notifications(&s, |n| n.first().is_some_and(|x| !x["attempts"].as_array().unwrap().is_empty())).await;
+    let n = wait_notifications(&s, |n| {
+        n.first()
+            .is_some_and(|x| !x["attempts"].as_array().unwrap().is_empty())
+    })
+    .await;
     let a = &n[0]["attempts"][0];
     assert!(a["reason"].as_str().unwrap().contains("timeout"), "{a}");
     assert_eq!(a["accepted"], false);
@@ -227,7 +363,11 @@ async fn duplicates_switch_delivers_twice() {
     let a = rx.next().await;
     let b = rx.next().await;
     assert_eq!(a, b, "the same notify, twice");
-    let n = wait_notifications(&s, |n| n.first().is_some_and(|x| x["attempts"].as_array().unwrap().len() == 2)).await;
+    let n = wait_notifications(&s, |n| {
+        n.first()
+            .is_some_and(|x| x["attempts"].as_array().unwrap().len() == 2)
+    })
+    .await;
     assert_eq!(n[0]["attempts"][1]["duplicate"], true);
     assert_eq!(n[0]["state"], "acknowledged");
 }
@@ -239,9 +379,17 @@ async fn redeliver_an_acknowledged_notify() {
     order(&s, "redo-00001", "1", &rx.url, &[]).await;
     pay(&s, "redo-00001").await;
     let first = rx.next().await;
-    let n = wait_notifications(&s, |n| n.first().is_some_and(|x| x["state"] == "acknowledged")).await;
+    let n = wait_notifications(&s, |n| {
+        n.first().is_some_and(|x| x["state"] == "acknowledged")
+    })
+    .await;
     let id = n[0]["id"].as_u64().unwrap();
-    let r = post_json(&s, &format!("/mock/notifications/{id}/redeliver"), &json!({})).await;
+    let r = post_json(
+        &s,
+        &format!("/mock/notifications/{id}/redeliver"),
+        &json!({}),
+    )
+    .await;
     assert_eq!(r.json()["attempts"].as_array().unwrap().len(), 2);
     assert_eq!(rx.next().await, first);
     let r = post_json(&s, "/mock/notifications/999/redeliver", &json!({})).await;
