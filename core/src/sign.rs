@@ -84,6 +84,18 @@ impl fmt::Display for SignType {
     }
 }
 
+/// Uppercase hex of every byte value, so a digest byte costs one lookup.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0x0f]];
+        i += 1;
+    }
+    t
+};
+
 /// A computed signature: uppercase hex, 32 characters (MD5) or 64
 /// (HMAC-SHA256). Stored inline, without allocation.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,11 +106,9 @@ pub struct Sign {
 
 impl Sign {
     fn from_digest(bytes: &[u8]) -> Self {
-        const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let mut buf = [0u8; 64];
-        for (i, b) in bytes.iter().take(32).enumerate() {
-            buf[2 * i] = HEX[usize::from(b >> 4)];
-            buf[2 * i + 1] = HEX[usize::from(b & 0x0f)];
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
         }
         Self {
             buf,
@@ -184,42 +194,209 @@ pub(crate) fn sorted_pairs<P: Params + ?Sized>(params: &P) -> Vec<(&str, &str)> 
         .pairs()
         .filter(|(k, v)| is_signed_field(k, v))
         .collect();
-    if !v.is_sorted_by(|a, b| a.0 <= b.0) {
-        // Stable, so duplicate names (which a well-formed source never has)
-        // keep their given order. `str` orders by bytes.
-        v.sort_by(|a, b| a.0.cmp(b.0));
-    }
+    sort_pairs(&mut v);
     v
 }
 
-/// Writes `k=v&k=v…` (and `&key=…` when `key` is given) into one buffer.
-fn join_into(pairs: &[(&str, &str)], key: Option<&str>) -> Vec<u8> {
-    let mut cap = key.map_or(0, |k| k.len() + 5);
-    for (k, v) in pairs {
-        cap += k.len() + v.len() + 2;
+/// Sorts pairs by the byte order of their names, unless already sorted.
+/// Stable, so duplicate names (which a well-formed source never has) keep
+/// their given order.
+fn sort_pairs(v: &mut [(&str, &str)]) {
+    if v.is_sorted_by(|a, b| !name_lt(b.0.as_bytes(), a.0.as_bytes())) {
+        return;
     }
-    let mut buf = Vec::with_capacity(cap);
+    if v.len() <= STACK_PAIRS {
+        // Insertion sort: stable, and for a few dozen short names faster
+        // than the general sort, whose comparisons call `memcmp`.
+        for i in 1..v.len() {
+            let mut j = i;
+            while j > 0 && name_lt(v[j].0.as_bytes(), v[j - 1].0.as_bytes()) {
+                v.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+    } else {
+        // `str` orders by bytes.
+        v.sort_by(|a, b| a.0.cmp(b.0));
+    }
+}
+
+/// The exact length of `k=v&k=v…` (plus `&key=…` of `key_len` bytes).
+fn joined_len(pairs: &[(&str, &str)], key_len: Option<usize>) -> usize {
+    let mut len = key_len.map_or(0, |k| k + 5);
+    for (k, v) in pairs {
+        len += k.len() + v.len() + 2;
+    }
+    if key_len.is_none() || pairs.is_empty() {
+        // No `&` before the first pair (or before a lone `key=`).
+        len = len.saturating_sub(1);
+    }
+    len
+}
+
+/// Writes `k=v&k=v…` (and `&key=…` when `key` is given) into one string.
+fn join_into(pairs: &[(&str, &str)], key: Option<&str>) -> String {
+    let mut out = String::with_capacity(joined_len(pairs, key.map(str::len)));
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
-            buf.push(b'&');
+            out.push('&');
         }
-        buf.extend_from_slice(k.as_bytes());
-        buf.push(b'=');
-        buf.extend_from_slice(v.as_bytes());
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
     }
     if let Some(key) = key {
         if !pairs.is_empty() {
-            buf.push(b'&');
+            out.push('&');
         }
-        buf.extend_from_slice(b"key=");
-        buf.extend_from_slice(key.as_bytes());
+        out.push_str("key=");
+        out.push_str(key);
     }
-    buf
+    out
 }
 
-fn into_string(buf: Vec<u8>) -> String {
-    // Built only from `&str` pieces and ASCII separators.
-    String::from_utf8(buf).unwrap_or_default()
+/// `a < b` in byte order. Names are short and usually differ early, where
+/// this loop beats a call to `memcmp`.
+#[inline]
+fn name_lt(a: &[u8], b: &[u8]) -> bool {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x < y;
+        }
+    }
+    a.len() < b.len()
+}
+
+/// `dst.copy_from_slice(src)` for equal lengths, with short copies done by
+/// two overlapping fixed-size moves instead of a call to `memcpy`: most
+/// names and values are under 32 bytes, and the call would cost more than
+/// the copy.
+#[inline]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if dst.len() != n {
+        // Never happens: every caller passes equal lengths.
+        return;
+    }
+    match n {
+        0 => {}
+        1..=3 => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        4..=7 => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        8..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        17..=32 => {
+            dst[..16].copy_from_slice(&src[..16]);
+            dst[n - 16..].copy_from_slice(&src[n - 16..]);
+        }
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+/// Stack space for the string to sign; a longer one is built on the heap.
+const STACK_BYTES: usize = 1024;
+/// Signed pairs sorted on the stack; more are sorted on the heap.
+const STACK_PAIRS: usize = 32;
+
+/// Writes `&k=v` (`k=v` when `amp` is 0) at `buf[len..]` if it fits,
+/// returning the new length: one bounds check and a few moves.
+#[inline(always)]
+fn put_pair(buf: &mut [u8], len: usize, amp: usize, k: &[u8], v: &[u8]) -> Option<usize> {
+    let end = len + amp + k.len() + 1 + v.len();
+    let dst = buf.get_mut(len..end)?;
+    let (sep, dst) = dst.split_at_mut(amp);
+    sep.fill(b'&');
+    let (dk, dst) = dst.split_at_mut(k.len());
+    copy_short(dk, k);
+    let (eq, dv) = dst.split_at_mut(1);
+    eq.fill(b'=');
+    copy_short(dv, v);
+    Some(end)
+}
+
+/// Why the stack path gave up.
+enum Stop {
+    /// The pairs are not in byte order of their names.
+    Unsorted,
+    /// The string does not fit in [`STACK_BYTES`].
+    Full,
+}
+
+/// Writes the signed pairs, in the order given, then `&key=<key>`, into
+/// `buf`; returns the length. The length lives in a local so that it stays
+/// in a register.
+fn put_in_order<'p>(
+    buf: &mut [u8],
+    pairs: impl Iterator<Item = (&'p str, &'p str)>,
+    key: &str,
+) -> Result<usize, Stop> {
+    let mut prev: &[u8] = b"";
+    let mut len = 0;
+    let mut amp = 0;
+    for (k, v) in pairs {
+        if !is_signed_field(k, v) {
+            continue;
+        }
+        let (k, v) = (k.as_bytes(), v.as_bytes());
+        if name_lt(k, prev) {
+            return Err(Stop::Unsorted);
+        }
+        len = put_pair(buf, len, amp, k, v).ok_or(Stop::Full)?;
+        amp = 1;
+        prev = k;
+    }
+    put_pair(buf, len, amp, b"key", key.as_bytes()).ok_or(Stop::Full)
+}
+
+/// Calls `f` with WeChat's `stringSignTemp` (`k=v&…&key=<key>`), built on
+/// the stack when it fits in [`STACK_BYTES`]. Input already in byte order
+/// (a `BTreeMap`, a sorted slice) is written in a single pass; other input
+/// is sorted by reference first (on the stack for up to [`STACK_PAIRS`]
+/// signed pairs).
+fn with_string_to_sign<P: Params + ?Sized, R>(
+    params: &P,
+    key: &str,
+    f: impl FnOnce(&[u8]) -> R,
+) -> R {
+    let mut buf = [0u8; STACK_BYTES];
+    match put_in_order(&mut buf, params.pairs(), key) {
+        Ok(len) => f(&buf[..len]),
+        Err(Stop::Unsorted) => with_sorted(params, key, &mut buf, f),
+        Err(Stop::Full) => f(join_into(&sorted_pairs(params), Some(key)).as_bytes()),
+    }
+}
+
+/// [`with_string_to_sign`] for pairs that are not in byte order.
+#[inline(never)]
+fn with_sorted<P: Params + ?Sized, R>(
+    params: &P,
+    key: &str,
+    buf: &mut [u8],
+    f: impl FnOnce(&[u8]) -> R,
+) -> R {
+    let mut arr = [("", ""); STACK_PAIRS];
+    let mut n = 0;
+    for p in params.pairs().filter(|(k, v)| is_signed_field(k, v)) {
+        let Some(slot) = arr.get_mut(n) else {
+            return f(join_into(&sorted_pairs(params), Some(key)).as_bytes());
+        };
+        *slot = p;
+        n += 1;
+    }
+    let pairs = &mut arr[..n];
+    sort_pairs(pairs);
+    match put_in_order(buf, pairs.iter().copied(), key) {
+        Ok(len) => f(&buf[..len]),
+        Err(_) => f(join_into(pairs, Some(key)).as_bytes()),
+    }
 }
 
 /// WeChat's `stringA`: the canonical string **without** the key.
@@ -230,7 +407,7 @@ fn into_string(buf: Vec<u8>) -> String {
 /// ```
 #[must_use]
 pub fn canonical_string<P: Params + ?Sized>(params: &P) -> String {
-    into_string(join_into(&sorted_pairs(params), None))
+    join_into(&sorted_pairs(params), None)
 }
 
 /// WeChat's `stringSignTemp`: the canonical string with `&key=<API key>`
@@ -238,13 +415,13 @@ pub fn canonical_string<P: Params + ?Sized>(params: &P) -> String {
 /// [`string_to_sign_masked`] for that.
 #[must_use]
 pub fn string_to_sign<P: Params + ?Sized>(params: &P, key: &ApiKey) -> String {
-    into_string(join_into(&sorted_pairs(params), Some(key.expose())))
+    join_into(&sorted_pairs(params), Some(key.expose()))
 }
 
 /// [`string_to_sign`] with the key masked (`&key=19****…**2d`), safe to show.
 #[must_use]
 pub fn string_to_sign_masked<P: Params + ?Sized>(params: &P, key: &ApiKey) -> String {
-    into_string(join_into(&sorted_pairs(params), Some(&key.masked())))
+    join_into(&sorted_pairs(params), Some(&key.masked()))
 }
 
 /// Hashes an already-built string to sign: MD5 of `message`, or
@@ -261,7 +438,7 @@ pub fn sign_message(message: &[u8], hmac_key: &[u8], sign_type: SignType) -> Sig
                 // HMAC takes keys of any length; this arm is unreachable.
                 return Sign::from_digest(&[]);
             };
-            mac.update(message);
+            Mac::update(&mut mac, message);
             Sign::from_digest(&mac.finalize().into_bytes())
         }
     }
@@ -289,8 +466,10 @@ pub fn sign_message(message: &[u8], hmac_key: &[u8], sign_type: SignType) -> Sig
 /// ```
 #[must_use]
 pub fn sign<P: Params + ?Sized>(params: &P, key: &ApiKey, sign_type: SignType) -> Sign {
-    let buf = join_into(&sorted_pairs(params), Some(key.expose()));
-    sign_message(&buf, key.expose().as_bytes(), sign_type)
+    let key = key.expose();
+    with_string_to_sign(params, key, |msg| {
+        sign_message(msg, key.as_bytes(), sign_type)
+    })
 }
 
 /// Verifies the `sign` field carried inside `params`.

@@ -300,8 +300,67 @@ fn is_name_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
+/// `[A-Za-z0-9_.-]` as a table: one load per byte of a name.
+const NAME_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-';
+        c += 1;
+    }
+    t
+};
+
 fn is_name_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
+    NAME_CHAR[usize::from(c)]
+}
+
+/// Fields checked for duplicates as they are read; a document with more is
+/// checked once at the end, in O(n log n).
+const LINEAR_DUP_CHECK: usize = 64;
+
+/// A 6-bit summary of a name (length, first and last byte): two names with
+/// different summaries differ, so most fields need no comparison at all.
+fn name_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let first = b.first().copied().unwrap_or(0);
+    let last = b.last().copied().unwrap_or(0);
+    let h = (b.len() as u32)
+        .wrapping_mul(0x9E37)
+        .wrapping_add(u32::from(first).wrapping_mul(31))
+        .wrapping_add(u32::from(last).wrapping_mul(7));
+    1u64 << ((h ^ (h >> 6)) & 63)
+}
+
+/// The first byte in `hay` that is `<` or `&`, eight bytes at a time.
+fn find_markup(hay: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    /// Sets the high bit of each zero byte of `x`. Bytes above a zero byte
+    /// may be flagged falsely (a borrow), never bytes below it.
+    fn zero_bytes(x: u64) -> u64 {
+        x.wrapping_sub(LO) & !x & HI
+    }
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        let hits = zero_bytes(x ^ (LO * u64::from(b'<'))) | zero_bytes(x ^ (LO * u64::from(b'&')));
+        if hits != 0 {
+            // The lowest flagged byte is a true match: borrows only
+            // propagate upwards from a zero byte.
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'<' || c == b'&')
+        .map(|p| at + p)
 }
 
 /// Whether `name` is a name the codec reads and writes.
@@ -362,6 +421,9 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             if self.starts_with(b"<!--") {
                 self.skip_comment()?;
+            } else if self.starts_with(b"<![CDATA[") {
+                // Character data outside a field, like plain text there.
+                return Err(self.err(XmlErrorKind::UnexpectedText));
             } else if self.starts_with(b"<!") {
                 return Err(self.markup_decl_error());
             } else if self.starts_with(b"<?") {
@@ -396,9 +458,11 @@ impl<'a> Parser<'a> {
             Some(_) => return Err(self.err(XmlErrorKind::InvalidName)),
             None => return Err(self.err(XmlErrorKind::UnexpectedEof)),
         }
-        while matches!(self.b.get(self.pos), Some(&c) if is_name_char(c)) {
-            self.pos += 1;
-        }
+        let len = self.b[self.pos..]
+            .iter()
+            .position(|&c| !is_name_char(c))
+            .unwrap_or(self.b.len() - self.pos);
+        self.pos += len;
         Ok(&self.s[start..self.pos])
     }
 
@@ -422,7 +486,13 @@ impl<'a> Parser<'a> {
     }
 
     fn close_tag(&mut self, name: &str) -> Result<(), XmlError> {
-        // At `</`.
+        // At `</`. The usual case, `</name>`, needs no scan of the name.
+        let end = self.pos + 2 + name.len();
+        if self.b.get(self.pos + 2..end) == Some(name.as_bytes()) && self.b.get(end) == Some(&b'>')
+        {
+            self.pos = end + 1;
+            return Ok(());
+        }
         self.pos += 2;
         let at = self.pos;
         let got = self.name()?;
@@ -482,6 +552,8 @@ impl<'a> Parser<'a> {
             root,
             fields: Vec::with_capacity(24),
         };
+        // Summaries of the names read so far (see `name_bit`).
+        let mut seen = 0u64;
         if !self.tag_end()? {
             loop {
                 self.skip_misc()?;
@@ -499,8 +571,14 @@ impl<'a> Parser<'a> {
                         } else {
                             self.content(name)?
                         };
-                        if map.fields.len() < 16 && map.fields.iter().any(|(k, _)| *k == name) {
-                            return Err(XmlError::new(XmlErrorKind::Duplicate, at).with_field(name));
+                        if map.fields.len() < LINEAR_DUP_CHECK {
+                            let bit = name_bit(name);
+                            if seen & bit != 0 && map.fields.iter().any(|(k, _)| *k == name) {
+                                return Err(
+                                    XmlError::new(XmlErrorKind::Duplicate, at).with_field(name)
+                                );
+                            }
+                            seen |= bit;
                         }
                         map.fields.push((name, value));
                     }
@@ -513,8 +591,8 @@ impl<'a> Parser<'a> {
         if self.pos != self.b.len() {
             return Err(self.err(XmlErrorKind::UnexpectedText));
         }
-        if map.fields.len() > 16 {
-            check_duplicates(&map)?;
+        if map.fields.len() > LINEAR_DUP_CHECK {
+            check_duplicates(&map, self.b)?;
         }
         Ok(map)
     }
@@ -523,9 +601,7 @@ impl<'a> Parser<'a> {
     fn content(&mut self, name: &str) -> Result<Cow<'a, str>, XmlError> {
         let mut acc = Acc::Empty;
         loop {
-            let rest = self.rest();
-            let stop = rest.iter().position(|&c| c == b'<' || c == b'&');
-            let Some(stop) = stop else {
+            let Some(stop) = find_markup(self.rest()) else {
                 return Err(self.err(XmlErrorKind::UnexpectedEof).with_field(name));
             };
             if stop > 0 {
@@ -656,7 +732,10 @@ fn parse_char_ref(digits: &str, radix: u32, at: usize) -> Result<char, XmlError>
     }
 }
 
-fn check_duplicates(map: &XmlMap<'_>) -> Result<(), XmlError> {
+/// Finds a repeated field name in O(n log n), for documents with many
+/// fields; reports the repetition that comes first in the document, at the
+/// offset of its name (as the linear check for small documents does).
+fn check_duplicates(map: &XmlMap<'_>, input: &[u8]) -> Result<(), XmlError> {
     let mut names: Vec<(&str, usize)> = map
         .fields
         .iter()
@@ -664,12 +743,19 @@ fn check_duplicates(map: &XmlMap<'_>) -> Result<(), XmlError> {
         .map(|(i, (k, _))| (*k, i))
         .collect();
     names.sort_unstable();
-    for w in names.windows(2) {
-        if w[0].0 == w[1].0 {
-            return Err(XmlError::new(XmlErrorKind::Duplicate, 0).with_field(w[0].0));
+    let first_repeat = names
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[1])
+        .min_by_key(|&(_, i)| i);
+    match first_repeat {
+        None => Ok(()),
+        Some((name, _)) => {
+            // Every name borrows from `input`, so this is its byte offset.
+            let offset = name.as_ptr().addr().wrapping_sub(input.as_ptr().addr());
+            Err(XmlError::new(XmlErrorKind::Duplicate, offset).with_field(name))
         }
     }
-    Ok(())
 }
 
 fn is_integer(v: &str) -> bool {
@@ -765,6 +851,7 @@ pub fn notify_reply(ok: bool, msg: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
