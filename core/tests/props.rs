@@ -98,7 +98,7 @@ fn with_sign(m: &BTreeMap<String, String>, s: &str) -> BTreeMap<String, String> 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// decode(encode(m)) == m, for every map.
     #[test]
