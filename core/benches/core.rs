@@ -84,6 +84,69 @@ fn naive_quick_xml(s: &str) -> Option<BTreeMap<String, String>> {
     }
 }
 
+/// The `i`-th 3-character field name (as in `tests/xml.rs`).
+fn short_name(i: usize) -> String {
+    const START: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const REST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.";
+    [
+        START[i / (64 * 64) % START.len()],
+        REST[i / 64 % 64],
+        REST[i % 64],
+    ]
+    .iter()
+    .map(|&b| char::from(b))
+    .collect()
+}
+
+/// `n` distinct 12-byte fields, optionally followed by a repeat of field 0.
+fn distinct_fields(n: usize, duplicate: bool) -> Vec<u8> {
+    let mut s = String::from("<xml>");
+    for i in 0..n {
+        let k = short_name(i);
+        s.push_str(&format!("<{k}>v</{k}>"));
+    }
+    if duplicate {
+        let k = short_name(0);
+        s.push_str(&format!("<{k}>v</{k}>"));
+    }
+    s.push_str("</xml>");
+    s.into_bytes()
+}
+
+/// Inputs meant to make a careless parser quadratic; each is near 1 MiB.
+fn adversarial_inputs() -> Vec<(&'static str, Vec<u8>)> {
+    let max = xml::DEFAULT_MAX_BYTES;
+    let mut open_tags = b"<xml>".to_vec();
+    while open_tags.len() + 3 <= max {
+        open_tags.extend_from_slice(b"<a>");
+    }
+    let mut cdata = b"<xml><a><![CDATA[".to_vec();
+    cdata.resize(max, b']');
+    let mut refs = b"<xml><a>".to_vec();
+    while refs.len() + 17 + 10 <= max {
+        refs.extend_from_slice(b"&amp;&#x4e2d;&lt;");
+    }
+    refs.extend_from_slice(b"</a></xml>");
+    let mut text = b"<xml><a>".to_vec();
+    text.resize(max - 10, b'x');
+    text.extend_from_slice(b"</a></xml>");
+    let mut comments = b"<xml><a/>".to_vec();
+    while comments.len() + 13 + 6 <= max {
+        comments.extend_from_slice(b"<!-- - -- -->");
+    }
+    comments.extend_from_slice(b"</xml>");
+    vec![
+        ("fields_15k", distinct_fields(15_000, false)),
+        ("fields_60k", distinct_fields(60_000, false)),
+        ("fields_60k_late_duplicate", distinct_fields(60_000, true)),
+        ("open_tags_1mib", open_tags),
+        ("unterminated_cdata_1mib", cdata),
+        ("references_1mib", refs),
+        ("plain_text_1mib", text),
+        ("comments_1mib", comments),
+    ]
+}
+
 fn raw_hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     mac.update(msg);
@@ -103,10 +166,15 @@ fn best_of(batch: u32, mut f: impl FnMut()) -> f64 {
 /// each and their ratio: on a shared machine, interleaving keeps a burst of
 /// load from landing on one side only.
 fn interleaved(label: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
+    interleaved_n(label, 400, 500, &mut a, &mut b);
+}
+
+/// [`interleaved`] with `rounds` batches of `batch` calls each.
+fn interleaved_n(label: &str, rounds: u32, batch: u32, mut a: impl FnMut(), mut b: impl FnMut()) {
     let (mut best_a, mut best_b) = (f64::INFINITY, f64::INFINITY);
-    for _ in 0..400 {
-        best_a = best_a.min(best_of(500, &mut a));
-        best_b = best_b.min(best_of(500, &mut b));
+    for _ in 0..rounds {
+        best_a = best_a.min(best_of(batch, &mut a));
+        best_b = best_b.min(best_of(batch, &mut b));
     }
     println!(
         "interleaved best: {label}: {best_a:.0} ns vs {best_b:.0} ns, ratio {:.3}",
@@ -205,6 +273,27 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    let adversarial = adversarial_inputs();
+    let fields = |name: &str| {
+        adversarial
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default()
+    };
+    let (small, large) = (fields("fields_15k"), fields("fields_60k"));
+    interleaved_n(
+        "decode 60k fields / decode 15k fields (4.0 = linear)",
+        15,
+        4,
+        || {
+            let _ = black_box(xml::decode(black_box(&large)));
+        },
+        || {
+            let _ = black_box(xml::decode(black_box(&small)));
+        },
+    );
+
     let mut g = c.benchmark_group("notify_parse");
     g.bench_function("xml_decode", |b| {
         b.iter(|| xml::decode(black_box(NOTIFY.as_bytes())));
@@ -212,6 +301,13 @@ fn benches(c: &mut Criterion) {
     g.bench_function("naive_quick_xml_btreemap", |b| {
         b.iter(|| naive_quick_xml(black_box(NOTIFY)));
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("adversarial_decode");
+    g.sample_size(20);
+    for (name, doc) in &adversarial {
+        g.bench_function(*name, |b| b.iter(|| xml::decode(black_box(doc))));
+    }
     g.finish();
 }
 

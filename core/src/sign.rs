@@ -223,12 +223,13 @@ fn sort_pairs(v: &mut [(&str, &str)]) {
 
 /// The exact length of `k=v&k=v…` (plus `&key=…` of `key_len` bytes).
 fn joined_len(pairs: &[(&str, &str)], key_len: Option<usize>) -> usize {
-    let mut len = key_len.map_or(0, |k| k + 5);
+    // Each pair brings `k=v` and one `&`: the one before the next pair or
+    // before `key=`. Without a key, the last pair has none.
+    let mut len = key_len.map_or(0, |k| k + 4);
     for (k, v) in pairs {
         len += k.len() + v.len() + 2;
     }
-    if key_len.is_none() || pairs.is_empty() {
-        // No `&` before the first pair (or before a lone `key=`).
+    if key_len.is_none() {
         len = len.saturating_sub(1);
     }
     len
@@ -553,6 +554,20 @@ mod tests {
             ("sign", "1e3a8d73b5a4aee787c0f68b5dab8520"),
         ];
         assert_eq!(verify(&p, &key, None), Err(Error::SignMismatch));
+    }
+
+    #[test]
+    fn joined_len_is_exact() {
+        let cases: [&[(&str, &str)]; 3] = [&[], &[("a", "1")], &[("a", "1"), ("bb", "22")]];
+        for pairs in cases {
+            for key in [None, Some(""), Some("k3y")] {
+                assert_eq!(
+                    joined_len(pairs, key.map(str::len)),
+                    join_into(pairs, key).len(),
+                    "{pairs:?} {key:?}"
+                );
+            }
+        }
     }
 
     #[test]

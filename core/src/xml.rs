@@ -333,25 +333,26 @@ fn name_bit(name: &str) -> u64 {
     1u64 << ((h ^ (h >> 6)) & 63)
 }
 
-/// The first byte in `hay` that is `<` or `&`, eight bytes at a time.
-fn find_markup(hay: &[u8]) -> Option<usize> {
+/// The first byte in `hay` equal to `x` or `y`, eight bytes at a time
+/// (a `memchr2` in safe code).
+fn find_either(hay: &[u8], x: u8, y: u8) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    /// Sets the high bit of each zero byte of `x`. Bytes above a zero byte
+    /// Sets the high bit of each zero byte of `w`. Bytes above a zero byte
     /// may be flagged falsely (a borrow), never bytes below it.
-    fn zero_bytes(x: u64) -> u64 {
-        x.wrapping_sub(LO) & !x & HI
+    fn zero_bytes(w: u64) -> u64 {
+        w.wrapping_sub(LO) & !w & HI
     }
+    let (xs, ys) = (LO * u64::from(x), LO * u64::from(y));
     let mut chunks = hay.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w);
-        let hits = zero_bytes(x ^ (LO * u64::from(b'<'))) | zero_bytes(x ^ (LO * u64::from(b'&')));
+        let w = u64::from_le_bytes(w);
+        let hits = zero_bytes(w ^ xs) | zero_bytes(w ^ ys);
         if hits != 0 {
-            // The lowest flagged byte is a true match: borrows only
-            // propagate upwards from a zero byte.
+            // The lowest flagged byte is a true match.
             return Some(at + (hits.trailing_zeros() / 8) as usize);
         }
         at += 8;
@@ -359,8 +360,13 @@ fn find_markup(hay: &[u8]) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|&c| c == b'<' || c == b'&')
+        .position(|&c| c == x || c == y)
         .map(|p| at + p)
+}
+
+/// The first byte in `hay` that is `<` or `&`: where plain text ends.
+fn find_markup(hay: &[u8]) -> Option<usize> {
+    find_either(hay, b'<', b'&')
 }
 
 /// Whether `name` is a name the codec reads and writes.
@@ -370,23 +376,22 @@ pub fn is_valid_name(name: &str) -> bool {
     !b.is_empty() && is_name_start(b[0]) && b[1..].iter().all(|&c| is_name_char(c))
 }
 
+/// The first occurrence of `needle` (`-->`, `?>`, `]]>`) in `hay`: scans
+/// for its last byte, `>`, which runs of `-` or `]` do not contain, and
+/// checks the bytes before it. Linear in `hay` for any input.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    let first = needle[0];
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        match hay[i..].iter().position(|&c| c == first) {
-            None => return None,
-            Some(p) => {
-                i += p;
-                if i + needle.len() <= hay.len() && &hay[i..i + needle.len()] == needle {
-                    return Some(i);
-                }
-                i += 1;
-            }
+    let (&last, init) = needle.split_last()?;
+    let mut from = init.len();
+    while let Some(p) = hay
+        .get(from..)
+        .and_then(|rest| find_either(rest, last, last))
+    {
+        let end = from + p;
+        let start = end - init.len();
+        if hay[start..end].iter().eq(init) {
+            return Some(start);
         }
+        from = end + 1;
     }
     None
 }
@@ -732,25 +737,50 @@ fn parse_char_ref(digits: &str, radix: u32, at: usize) -> Result<char, XmlError>
     }
 }
 
+/// A name's first 8 bytes as a number that orders like the bytes (names
+/// contain no NUL, so zero padding sorts a shorter name first).
+fn prefix_key(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let n = b.len().min(8);
+    let mut buf = [0u8; 8];
+    buf[..n].copy_from_slice(&b[..n]);
+    u64::from_be_bytes(buf)
+}
+
 /// Finds a repeated field name in O(n log n), for documents with many
 /// fields; reports the repetition that comes first in the document, at the
-/// offset of its name (as the linear check for small documents does).
+/// offset of its name (as the check while reading does).
+///
+/// Fields are sorted as plain integers (an 8-byte prefix key above the
+/// field's index), which needs no string comparison; only names sharing
+/// those 8 bytes are then compared in full.
 fn check_duplicates(map: &XmlMap<'_>, input: &[u8]) -> Result<(), XmlError> {
-    let mut names: Vec<(&str, usize)> = map
+    let mut keys: Vec<u128> = map
         .fields
         .iter()
         .enumerate()
-        .map(|(i, (k, _))| (*k, i))
+        .map(|(i, (k, _))| (u128::from(prefix_key(k)) << 64) | i as u128)
         .collect();
-    names.sort_unstable();
-    let first_repeat = names
-        .windows(2)
-        .filter(|w| w[0].0 == w[1].0)
-        .map(|w| w[1])
-        .min_by_key(|&(_, i)| i);
+    keys.sort_unstable();
+    let index = |key: u128| (key & u128::from(u64::MAX)) as usize;
+    let mut first_repeat: Option<usize> = None;
+    for run in keys
+        .chunk_by(|a, b| a >> 64 == b >> 64)
+        .filter(|r| r.len() > 1)
+    {
+        let mut names: Vec<(&str, usize)> = run
+            .iter()
+            .map(|&key| (map.fields[index(key)].0, index(key)))
+            .collect();
+        names.sort_unstable();
+        for w in names.windows(2).filter(|w| w[0].0 == w[1].0) {
+            first_repeat = Some(first_repeat.map_or(w[1].1, |f| f.min(w[1].1)));
+        }
+    }
     match first_repeat {
         None => Ok(()),
-        Some((name, _)) => {
+        Some(i) => {
+            let name = map.fields[i].0;
             // Every name borrows from `input`, so this is its byte offset.
             let offset = name.as_ptr().addr().wrapping_sub(input.as_ptr().addr());
             Err(XmlError::new(XmlErrorKind::Duplicate, offset).with_field(name))

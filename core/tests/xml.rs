@@ -786,6 +786,25 @@ fn accepted_forms() {
     }
 }
 
+/// Many long names that share their first 16 bytes (or more) and differ
+/// only at the end are distinct fields.
+#[test]
+fn many_names_sharing_a_long_prefix() {
+    let mut d = String::from("<xml>");
+    for i in 0..100 {
+        d.push_str(&format!(
+            "<coupon_fee_prefix_{i}>{i}</coupon_fee_prefix_{i}>"
+        ));
+    }
+    d.push_str(
+        "<coupon_fee_prefix_>x</coupon_fee_prefix_><coupon_fee_prefi>y</coupon_fee_prefi></xml>",
+    );
+    let m = xml::decode(d.as_bytes()).unwrap();
+    assert_eq!(m.len(), 102);
+    assert_eq!(m.get("coupon_fee_prefix_99"), Some("99"));
+    assert_eq!(m.get("coupon_fee_prefi"), Some("y"));
+}
+
 /// Fields come back in document order; duplicates that differ only in case
 /// are different fields (names are case-sensitive).
 #[test]
