@@ -97,6 +97,9 @@ pub(crate) struct App {
     pub(crate) notifier: Notifier,
     /// Armed faults.
     pub(crate) faults: Mutex<Vec<Fault>>,
+    /// Whether any fault may be armed (a lock-free fast path for the
+    /// common case of none).
+    pub(crate) faults_armed: core::sync::atomic::AtomicBool,
     /// Sandbox key generation per mch_id (bumped by rotation).
     sandbox_gen: Mutex<HashMap<String, u32>>,
     /// A random id of this server instance, inside every prepay_id.
@@ -115,6 +118,7 @@ impl App {
             logins: Mutex::new(Logins::default()),
             notifier: Notifier::new(config.max_notifications),
             faults: Mutex::new(Vec::new()),
+            faults_armed: core::sync::atomic::AtomicBool::new(false),
             sandbox_gen: Mutex::new(HashMap::new()),
             instance: fastrand::u16(..),
             stop,
@@ -175,7 +179,18 @@ impl App {
 
     /// Takes one use of the first fault armed for `endpoint` (or `*`).
     pub(crate) fn take_fault(&self, endpoint: &str, pre_auth: bool) -> Option<FaultKind> {
+        if !self
+            .faults_armed
+            .load(core::sync::atomic::Ordering::Acquire)
+        {
+            return None;
+        }
         let mut faults = lock(&self.faults);
+        if faults.is_empty() {
+            self.faults_armed
+                .store(false, core::sync::atomic::Ordering::Release);
+            return None;
+        }
         let i = faults.iter().position(|f| {
             (f.endpoint == endpoint || f.endpoint == "*")
                 && f.remaining > 0
@@ -190,7 +205,19 @@ impl App {
         if faults[i].remaining == 0 {
             faults.remove(i);
         }
+        if faults.is_empty() {
+            self.faults_armed
+                .store(false, core::sync::atomic::Ordering::Release);
+        }
         Some(kind)
+    }
+
+    /// Arms a fault.
+    pub(crate) fn add_fault(&self, f: Fault) {
+        let mut faults = lock(&self.faults);
+        faults.push(f);
+        self.faults_armed
+            .store(true, core::sync::atomic::Ordering::Release);
     }
 
     /// Forgets every order, code, notification and fault; puts the clock

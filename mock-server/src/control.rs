@@ -530,7 +530,14 @@ fn order_json(app: &App, o: &Order) -> Value {
             })
         })
         .collect();
-    v["events"] = o.events.iter().map(|e| event_json(e, o)).collect();
+    let created = crate::orders::Event {
+        at: o.created_at,
+        kind: EventKind::Created,
+    };
+    v["events"] = core::iter::once(&created)
+        .chain(o.events.iter())
+        .map(|e| event_json(e, o))
+        .collect();
     v["approx_bytes"] = json!(o.approx_bytes());
     v
 }
@@ -682,7 +689,7 @@ fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
             "jscode2session answers errcodes: use kind SYSTEMERROR (-1) or kind errcode with \"errcode\"",
         );
     }
-    lock(&app.faults).push(Fault {
+    app.add_fault(Fault {
         endpoint,
         kind,
         remaining: count,

@@ -226,13 +226,27 @@ fn order_key(sandbox: bool, mch_id: &str, out_trade_no: &str) -> Box<str> {
     k.into_boxed_str()
 }
 
+/// The index. Sequence numbers are handed out in order and orders are
+/// evicted oldest first, so the orders themselves sit in a deque indexed by
+/// `seq - first` (no second hash map, no separate FIFO).
 #[derive(Default)]
 struct Index {
     by_key: HashMap<Box<str>, u64>,
-    by_seq: HashMap<u64, OrderRef>,
-    fifo: VecDeque<u64>,
+    /// Orders by sequence number: `slots[i]` holds seq `first + i`.
+    slots: VecDeque<OrderRef>,
+    first: u64,
     refunds: HashMap<Box<str>, u64>,
-    next_seq: u64,
+}
+
+impl Index {
+    fn get(&self, seq: u64) -> Option<&OrderRef> {
+        let i = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        self.slots.get(i)
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.first + self.slots.len() as u64
+    }
 }
 
 /// Every order the mock holds.
@@ -253,7 +267,7 @@ impl OrderStore {
     pub(crate) fn new(max_orders: usize) -> Self {
         Self {
             index: Mutex::new(Index {
-                next_seq: 1,
+                first: 1,
                 ..Index::default()
             }),
             max_orders,
@@ -272,27 +286,24 @@ impl OrderStore {
     ) -> Insert {
         let key = order_key(sandbox, mch_id, out_trade_no);
         let mut ix = lock(&self.index);
-        if let Some(o) = ix.by_key.get(&key).and_then(|s| ix.by_seq.get(s)) {
+        if let Some(o) = ix.by_key.get(&key).and_then(|s| ix.get(*s)) {
             return Insert::Existing(Arc::clone(o));
         }
-        let seq = ix.next_seq;
-        ix.next_seq += 1;
+        let seq = ix.next_seq();
         let order = Arc::new(Mutex::new(make(seq)));
         ix.by_key.insert(key, seq);
-        ix.by_seq.insert(seq, Arc::clone(&order));
-        ix.fifo.push_back(seq);
-        while ix.fifo.len() > self.max_orders {
-            let Some(old) = ix.fifo.pop_front() else {
+        ix.slots.push_back(Arc::clone(&order));
+        while ix.slots.len() > self.max_orders {
+            let Some(old) = ix.slots.pop_front() else {
                 break;
             };
-            if let Some(o) = ix.by_seq.remove(&old) {
-                let o = lock(&o);
-                let k = order_key(o.sandbox, o.mch_id(), o.out_trade_no());
-                ix.by_key.remove(&k);
-                for r in &o.refunds {
-                    ix.refunds
-                        .remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
-                }
+            ix.first += 1;
+            let o = lock(&old);
+            let k = order_key(o.sandbox, o.mch_id(), o.out_trade_no());
+            ix.by_key.remove(&k);
+            for r in &o.refunds {
+                ix.refunds
+                    .remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
             }
         }
         Insert::Created(order)
@@ -306,11 +317,11 @@ impl OrderStore {
     ) -> Option<OrderRef> {
         let ix = lock(&self.index);
         let seq = ix.by_key.get(&order_key(sandbox, mch_id, out_trade_no))?;
-        ix.by_seq.get(seq).cloned()
+        ix.get(*seq).cloned()
     }
 
     pub(crate) fn by_seq(&self, seq: u64) -> Option<OrderRef> {
-        lock(&self.index).by_seq.get(&seq).cloned()
+        lock(&self.index).get(seq).cloned()
     }
 
     /// The order of a transaction_id, if it is this merchant's and paid.
@@ -342,7 +353,7 @@ impl OrderStore {
     ) -> Option<OrderRef> {
         let ix = lock(&self.index);
         let seq = ix.refunds.get(&order_key(sandbox, mch_id, out_refund_no))?;
-        ix.by_seq.get(seq).cloned()
+        ix.get(*seq).cloned()
     }
 
     /// Records that `out_refund_no` belongs to order `seq`; returns the
@@ -383,22 +394,20 @@ impl OrderStore {
 
     /// Every order, oldest first.
     pub(crate) fn all(&self) -> Vec<OrderRef> {
-        let ix = lock(&self.index);
-        ix.fifo
-            .iter()
-            .filter_map(|s| ix.by_seq.get(s).cloned())
-            .collect()
+        lock(&self.index).slots.iter().cloned().collect()
     }
 
     pub(crate) fn len(&self) -> usize {
-        lock(&self.index).by_seq.len()
+        lock(&self.index).slots.len()
     }
 
+    /// Forgets every order; sequence numbers keep counting up, so ids made
+    /// before the reset never match a new order.
     pub(crate) fn clear(&self) {
         let mut ix = lock(&self.index);
-        let next = ix.next_seq;
+        let next = ix.next_seq();
         *ix = Index {
-            next_seq: next,
+            first: next,
             ..Index::default()
         };
     }

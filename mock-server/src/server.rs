@@ -155,12 +155,11 @@ impl core::error::Error for Dropped {}
 
 /// Handles one request: routing, the fault hooks that apply before any
 /// parsing, and the log line.
-pub(crate) async fn handle<B>(app: Arc<App>, req: Request<B>) -> Reply
+pub(crate) async fn handle<B>(app: Arc<App>, path: &str, req: Request<B>) -> Reply
 where
     B: Body,
     B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
 {
-    let path = req.uri().path().to_owned();
     if let Some(rest) = path.strip_prefix("/mock/") {
         return crate::control::handle(&app, rest, req).await;
     }
@@ -170,8 +169,8 @@ where
     if path == "/sns/jscode2session" {
         return crate::jscode::handle(&app, req).await;
     }
-    let Some(route) = crate::pay::route(&path) else {
-        return crate::pay::unknown_path(&path);
+    let Some(route) = crate::pay::route(path) else {
+        return crate::pay::unknown_path(path);
     };
     match app.take_fault(route.endpoint.name(), true) {
         Some(FaultKind::Delay(ms)) => {
@@ -199,7 +198,7 @@ async fn service(
     let method = req.method().clone();
     // The path only: query strings may carry an AppSecret (jscode2session).
     let path = req.uri().path().to_owned();
-    let reply = handle(app, req).await;
+    let reply = handle(app, &path, req).await;
     tracing::info!(
         target: "wxpay_mock::request",
         "{peer} {method} {path} -> {} {} ({} us)",

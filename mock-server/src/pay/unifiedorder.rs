@@ -14,11 +14,20 @@ use crate::server::Reply;
 /// The fields not kept with the order (they change on every call).
 const NOT_STORED: &[&str] = &["nonce_str", "sign"];
 
-fn digest(p: &wxpay_core::ParamMap) -> u64 {
-    // SipHash with fixed keys: stable within a process, which is all the
-    // re-entry comparison needs.
+/// A digest of the parameters compared on re-entry: the same pairs as
+/// `UnifiedOrderRequest::reentry_params()` (every non-empty field but
+/// core's `REENTRY_IGNORED`), read from the request map without copying it.
+/// SipHash with fixed keys: stable within a process, which is all the
+/// comparison needs.
+fn reentry_digest(p: &wxpay_core::ParamMap) -> u64 {
     let mut h = DefaultHasher::new();
-    p.hash(&mut h);
+    for (k, v) in p {
+        if v.is_empty() || UnifiedOrderRequest::REENTRY_IGNORED.contains(&k.as_str()) {
+            continue;
+        }
+        k.hash(&mut h);
+        v.hash(&mut h);
+    }
     h.finish()
 }
 
@@ -50,7 +59,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
     }
     let out_trade_no = req.out_trade_no.clone().unwrap_or_default();
-    let reentry = digest(&req.reentry_params());
+    let reentry = reentry_digest(&ctx.params);
     let expire_at = if sw.enforce_time_expire {
         req.time_expire.as_deref().and_then(rules::parse_time14)
     } else {
@@ -61,10 +70,6 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         ctx.app
             .orders
             .insert_or_get(ctx.sandbox, &ctx.merchant.mch_id, &out_trade_no, |seq| {
-                let events = vec![crate::orders::Event {
-                    at: now,
-                    kind: EventKind::Created,
-                }];
                 Order {
                     seq,
                     sandbox: ctx.sandbox,
@@ -77,9 +82,12 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
                     paid_at: None,
                     closed_at: None,
                     reentry_digest: reentry,
-                    fields: Fields::from_params(&req.to_params(), NOT_STORED),
+                    // The request map holds exactly `req.to_params()` (unknown fields
+                    // included), plus empty values, which Fields skips.
+                    fields: Fields::from_params(&ctx.params, NOT_STORED),
                     refunds: Vec::new(),
-                    events,
+                    // "created" is implied by created_at.
+                    events: Vec::new(),
                 }
             });
     let (order, created) = match inserted {
