@@ -67,7 +67,7 @@ if [[ $mode == cmin ]]; then
         # covers every edge (hit counts ignored, to keep the corpus small)
         # of the committed corpus and the working corpus.
         if ! "target/$triple/release/$t" -set_cover_merge=1 -use_counters=0 \
-            -rss_limit_mb=2048 -timeout=5 \
+            -rss_limit_mb=2048 -timeout=5 -artifact_prefix="work/$t.cmin-" \
             "$merged" "corpus/$t" "work/$t" >"work/$t.cmin.log" 2>&1; then
             rm -rf "$merged"
             echo "run.sh: cmin of $t failed, see fuzz/work/$t.cmin.log" >&2
@@ -77,6 +77,9 @@ if [[ $mode == cmin ]]; then
         mv "$merged" "corpus/$t"
         chmod 755 "corpus/$t"
         after=$(find "corpus/$t" -type f | wc -l)
+        if compgen -G "work/$t.cmin-*" >/dev/null; then
+            echo "run.sh: $t: inputs that crash were left out of the corpus: $(ls work/"$t".cmin-*)" >&2
+        fi
         echo "$t: corpus $before -> $after files, $(cat "corpus/$t"/* | wc -c) bytes"
     done
     exit 0
