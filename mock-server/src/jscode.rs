@@ -133,6 +133,34 @@ fn answer(app: &App, q: &HashMap<String, String>) -> Reply {
     r
 }
 
+/// `GET /cgi-bin/token?grant_type=client_credential&appid&secret`: some SDKs
+/// attach an access_token to every api.weixin.qq.com call, jscode2session
+/// included, so they fetch one first. The token is stable per appid (valid
+/// 7200 s, as WeChat's); the mock never checks it.
+pub(crate) fn token<B>(app: &App, req: &Request<B>) -> Reply {
+    let q = parse_query(req.uri().query().unwrap_or_default());
+    let get = |k: &str| q.get(k).map_or("", String::as_str);
+    if get("grant_type") != "client_credential" {
+        return error(rules::jscode::INVALID_GRANT_TYPE);
+    }
+    let Some(app_cfg) = app.config.app(get("appid")) else {
+        return error(rules::jscode::INVALID_APPID);
+    };
+    if get("secret") != app_cfg.secret {
+        return error(rules::jscode::INVALID_SECRET);
+    }
+    let token = format!(
+        "MOCK_{}",
+        crate::app::md5_hex(&format!("access_token|{}", app_cfg.appid))
+    );
+    let mut r = Reply::json(
+        StatusCode::OK,
+        &json!({ "access_token": token, "expires_in": 7200 }),
+    );
+    r.outcome = "token".into();
+    r
+}
+
 /// Issues a code for `POST /mock/login`.
 pub(crate) fn login(
     app: &App,

@@ -23,6 +23,10 @@ use crate::config::Config;
 /// The value of the `X-Mock-Server-Version` header on every response.
 pub const VERSION_HEADER: &str = concat!("wxpay-mock/", env!("CARGO_PKG_VERSION"));
 
+/// How long a client may take to send a request's headers, and its body.
+const HEADER_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(30);
+const BODY_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(30);
+
 /// How long graceful shutdown waits for open connections.
 const SHUTDOWN_GRACE: core::time::Duration = core::time::Duration::from_secs(5);
 
@@ -127,9 +131,10 @@ where
     if declared.is_some_and(|n| n > limit as u64) {
         return ReadBody::TooLarge;
     }
-    match Limited::new(req.into_body(), limit).collect().await {
-        Ok(b) => ReadBody::Ok(b.to_bytes()),
-        Err(e) => {
+    let collect = Limited::new(req.into_body(), limit).collect();
+    match tokio::time::timeout(BODY_TIMEOUT, collect).await {
+        Ok(Ok(b)) => ReadBody::Ok(b.to_bytes()),
+        Ok(Err(e)) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
@@ -138,6 +143,10 @@ where
                 ReadBody::Failed(e.to_string())
             }
         }
+        Err(_) => ReadBody::Failed(format!(
+            "the body did not arrive within {} s",
+            BODY_TIMEOUT.as_secs()
+        )),
     }
 }
 
@@ -168,6 +177,9 @@ where
     }
     if path == "/sns/jscode2session" {
         return crate::jscode::handle(&app, req).await;
+    }
+    if path == "/cgi-bin/token" {
+        return crate::jscode::token(&app, &req);
     }
     let Some(route) = crate::pay::route(path) else {
         return crate::pay::unknown_path(path);
@@ -226,7 +238,9 @@ pub(crate) async fn serve(
     let engine = tokio::spawn(Arc::clone(&app).engine());
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
-    http.keep_alive(true);
+    http.keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

@@ -129,3 +129,54 @@ async fn deterministic_openids_and_unionid() {
     .await;
     assert_eq!(r.status, 400);
 }
+
+#[tokio::test]
+async fn access_token_for_sdks_that_want_one() {
+    let s = MockServer::start().await;
+    let get = |q: String| {
+        let url = format!("{}/cgi-bin/token?{q}", s.uri());
+        async move { http("GET", &url, "", "").await.json() }
+    };
+    let t = get(format!(
+        "grant_type=client_credential&appid={APPID}&secret={SECRET}"
+    ))
+    .await;
+    assert_eq!(t["expires_in"], 7200);
+    let again = get(format!(
+        "grant_type=client_credential&appid={APPID}&secret={SECRET}"
+    ))
+    .await;
+    assert_eq!(t["access_token"], again["access_token"]);
+    assert_eq!(
+        get(format!(
+            "grant_type=client_credential&appid={APPID}&secret=x"
+        ))
+        .await["errcode"],
+        40125
+    );
+    assert_eq!(
+        get(format!(
+            "grant_type=client_credential&appid=wxno&secret={SECRET}"
+        ))
+        .await["errcode"],
+        40013
+    );
+    assert_eq!(
+        get(format!("grant_type=x&appid={APPID}&secret={SECRET}")).await["errcode"],
+        40002
+    );
+    // jscode2session ignores an access_token parameter.
+    let l = post_json(&s, "/mock/login", &json!({"appid": APPID}))
+        .await
+        .json();
+    let code = l["code"].as_str().unwrap();
+    let r = session(
+        &s,
+        APPID,
+        SECRET,
+        &format!("{code}&access_token=abc"),
+        "authorization_code",
+    )
+    .await;
+    assert_eq!(r["openid"], l["openid"]);
+}
