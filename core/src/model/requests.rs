@@ -206,7 +206,7 @@ impl UnifiedOrderRequest {
             .and_then(parse_time14)
             .unwrap_or(now)
             .max(now);
-        if exp - start < min_interval_secs {
+        if exp.saturating_sub(start) < min_interval_secs {
             return Err(Failure::business_des(
                 ErrCode::InvalidRequest,
                 "交易有效截止时间非法",

@@ -92,10 +92,15 @@ const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The range of Unix times the time helpers format: Beijing years 1 to 9999.
+pub const TIME_RANGE: core::ops::RangeInclusive<i64> =
+    -62_135_596_800 - BEIJING_OFFSET_SECS..=253_402_300_799 - BEIJING_OFFSET_SECS;
+
 /// Beijing wall-clock parts of a Unix time: (year, month, day, h, m, s).
+/// Times outside [`TIME_RANGE`] are clamped to it.
 #[must_use]
 pub fn beijing_parts(unix_secs: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let t = unix_secs + BEIJING_OFFSET_SECS;
+    let t = unix_secs.clamp(*TIME_RANGE.start(), *TIME_RANGE.end()) + BEIJING_OFFSET_SECS;
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let (y, mo, d) = civil_from_days(days);
@@ -296,6 +301,13 @@ mod tests {
         assert_eq!(parse_time14("2024022923595"), None);
         assert_eq!(parse_time14("20241301000000"), None);
         assert_eq!(parse_time14("2024+101000000"), None);
+    }
+
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        assert_eq!(format_time14(i64::MAX), "99991231235959");
+        assert_eq!(format_time14(i64::MIN), "00010101000000");
+        assert_eq!(format_datetime(i64::MAX), "9999-12-31 23:59:59");
     }
 
     #[test]
