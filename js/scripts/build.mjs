@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// Builds the npm package into js/dist/ from the wxpay-wasm crate:
+// Builds the npm package into js/dist/ from the wxpay-wasm crate.
 //
-//   1. cargo build of wxpay-wasm for wasm32-unknown-unknown (profile
-//      wasm-release), and a second, MVP-only build for Mini Programs
-//      (-C target-cpu=mvp, stripped so wasm-bindgen uses no externref);
-//   2. wasm-bindgen (the CLI at the Cargo.lock version) → nodejs + web glue,
-//      and web glue for the MVP build;
-//   3. wasm-opt from the npm package `binaryen`: -O3 for the default build;
-//      for the MVP build, lowering of bulk-memory/sign-ext/non-trapping
-//      conversions, then -O3 with MVP features only;
-//   4. dist/node (CJS + ESM wrapper), dist/web (ESM + init()), dist/wx
-//      (one CommonJS file for WXWebAssembly, .wasm and .wasm.br);
-//   5. brotli of every .wasm (Node's zlib, quality 11).
+// Two wasm modules, each in two flavours:
+//   - `wxpay_wasm`: everything but the signature doctor (default features);
+//   - `wxpay_doctor`: the signature doctor only (feature `doctor`), loaded
+//     on first use in Node and by `initDoctor()` elsewhere, so the module a
+//     page needs for sign/verify/XML stays small;
+//   - default flavour (Node, browsers): Rust's default wasm features;
+//   - MVP flavour (Mini Programs): `-C target-cpu=mvp`, stripped so
+//     wasm-bindgen uses no externref table, then binaryen lowers bulk
+//     memory, sign-extension and non-trapping conversions away.
+//
+// Steps: cargo build (4×) → wasm-bindgen (the CLI at the Cargo.lock version)
+// → wasm-opt from the npm package `binaryen` → dist/node (CJS + ESM
+// wrapper), dist/web (ESM + init()), dist/wx (one CommonJS file for
+// WXWebAssembly, .wasm and .wasm.br) → brotli (Node's zlib, quality 11).
 //
 // Run from anywhere: `node js/scripts/build.mjs`. Needs cargo, the
-// wasm32-unknown-unknown target, wasm-bindgen on PATH and `npm ci` done
-// (js/scripts/ci.sh installs all of that).
+// wasm32-unknown-unknown target, wasm-bindgen on PATH and `npm ci` done in
+// js/ (js/scripts/ci.sh installs all of that).
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,8 @@ const jsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(jsDir, '..');
 const pkgDir = join(jsDir, 'pkg');
 const dist = join(jsDir, 'dist');
-const CRATE = 'wxpay_wasm';
+const MAIN = 'wxpay_wasm';
+const DOCTOR = 'wxpay_doctor';
 
 function fail(msg) {
   console.error(`build.mjs: error: ${msg}`);
@@ -50,26 +54,32 @@ function step(name) {
   t0 = now;
 }
 
-const targetDir = JSON.parse(run('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root })).target_directory;
-
 // ---------------------------------------------------------------- cargo
 
+const targetDir = JSON.parse(run('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root })).target_directory;
 const cargoArgs = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--locked', '-p', 'wxpay-wasm'];
-run('cargo', cargoArgs, { cwd: root, stdio: 'inherit' });
-const rawWasm = join(targetDir, 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
-step('cargo build (default features)');
 
-// MVP flavour: its own target dir so the flags don't invalidate the main
-// build. `strip = symbols` drops the target_features section, so
-// wasm-bindgen falls back to the plain JS heap instead of an externref table.
-const mvpTarget = join(targetDir, 'wasm-mvp');
-run('cargo', [...cargoArgs, '--target-dir', mvpTarget], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, RUSTFLAGS: '-C target-cpu=mvp', CARGO_PROFILE_WASM_RELEASE_STRIP: 'symbols' },
-});
-const mvpWasm = join(mvpTarget, 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
-step('cargo build (MVP, for Mini Programs)');
+// Each build has its own target dir (the cdylib's path does not depend on
+// features or flags, so sharing one would relink on every switch).
+const builds = {
+  main: { dir: targetDir, features: [], mvp: false },
+  doctor: { dir: join(targetDir, 'wasm-doctor'), features: ['--features', 'doctor'], mvp: false },
+  mainMvp: { dir: join(targetDir, 'wasm-mvp'), features: [], mvp: true },
+  doctorMvp: { dir: join(targetDir, 'wasm-mvp-doctor'), features: ['--features', 'doctor'], mvp: true },
+};
+const raw = {};
+for (const [name, b] of Object.entries(builds)) {
+  const env = { ...process.env };
+  if (b.mvp) {
+    // `strip = symbols` drops the target_features section, so wasm-bindgen
+    // falls back to the plain JS heap instead of an externref table.
+    env.RUSTFLAGS = '-C target-cpu=mvp';
+    env.CARGO_PROFILE_WASM_RELEASE_STRIP = 'symbols';
+  }
+  run('cargo', [...cargoArgs, ...b.features, '--target-dir', b.dir], { cwd: root, stdio: 'inherit', env });
+  raw[name] = join(b.dir, 'wasm32-unknown-unknown', 'wasm-release', `${MAIN}.wasm`);
+  step(`cargo build (${name})`);
+}
 
 // ---------------------------------------------------------------- wasm-bindgen
 
@@ -80,13 +90,22 @@ if (lockVersion !== cliVersion) {
 }
 
 rmSync(pkgDir, { recursive: true, force: true });
-function bindgen(input, target, out) {
-  run('wasm-bindgen', [input, '--out-dir', join(pkgDir, out), '--target', target, '--no-typescript', '--remove-name-section', '--remove-producers-section']);
+function bindgen(input, target, out, name) {
+  run('wasm-bindgen', [
+    input, '--out-dir', join(pkgDir, out), '--out-name', name, '--target', target,
+    '--no-typescript', '--remove-name-section', '--remove-producers-section',
+  ]);
 }
-bindgen(rawWasm, 'nodejs', 'nodejs');
-bindgen(rawWasm, 'web', 'web');
-bindgen(mvpWasm, 'web', 'wx');
-step(`wasm-bindgen ${cliVersion} (nodejs, web, wx)`);
+for (const [build, name] of [['main', MAIN], ['doctor', DOCTOR]]) {
+  bindgen(raw[build], 'nodejs', 'nodejs', name);
+  bindgen(raw[build], 'web', 'web', name);
+  bindgen(raw[`${build}Mvp`], 'web', 'wx', name);
+  // wasm-bindgen writes the same .wasm for every target; one optimised copy serves both.
+  if (!readFileSync(join(pkgDir, 'nodejs', `${name}_bg.wasm`)).equals(readFileSync(join(pkgDir, 'web', `${name}_bg.wasm`)))) {
+    fail(`wasm-bindgen produced different .wasm files for nodejs and web (${name})`);
+  }
+}
+step(`wasm-bindgen ${cliVersion} (nodejs, web, wx × ${MAIN}, ${DOCTOR})`);
 
 // ---------------------------------------------------------------- wasm-opt
 
@@ -95,32 +114,26 @@ if (!existsSync(wasmOptBin)) fail('node_modules/binaryen is missing: run `npm ci
 function wasmOpt(args) {
   run(process.execPath, [wasmOptBin, ...args]);
 }
-// The default build keeps the features Rust enables by default.
+// The default flavour keeps the features Rust enables by default.
 const defaultFeatures = [
   '--enable-reference-types', '--enable-multivalue', '--enable-bulk-memory', '--enable-bulk-memory-opt',
   '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
 ];
 const optLevel = '-O3';
-const bgWasm = join(pkgDir, 'nodejs', `${CRATE}_bg.wasm`);
-const optWasm = join(pkgDir, `${CRATE}_bg.opt.wasm`);
-wasmOpt([...defaultFeatures, optLevel, bgWasm, '-o', optWasm]);
-// The glue of both targets loads the same module (wasm-bindgen emits
-// byte-identical .wasm files for them).
-if (!readFileSync(bgWasm).equals(readFileSync(join(pkgDir, 'web', `${CRATE}_bg.wasm`)))) {
-  fail('wasm-bindgen produced different .wasm files for nodejs and web');
+const opt = {};
+for (const name of [MAIN, DOCTOR]) {
+  opt[name] = join(pkgDir, `${name}.opt.wasm`);
+  wasmOpt([...defaultFeatures, optLevel, join(pkgDir, 'nodejs', `${name}_bg.wasm`), '-o', opt[name]]);
+  const lowered = join(pkgDir, `${name}.lowered.wasm`);
+  opt[`${name}Mvp`] = join(pkgDir, `${name}.mvp.wasm`);
+  wasmOpt([
+    '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext', '--enable-nontrapping-float-to-int',
+    '--llvm-memory-copy-fill-lowering', '--signext-lowering', '--llvm-nontrapping-fptoint-lowering',
+    join(pkgDir, 'wx', `${name}_bg.wasm`), '-o', lowered,
+  ]);
+  wasmOpt(['--mvp-features', '--enable-mutable-globals', optLevel, lowered, '-o', opt[`${name}Mvp`]]);
 }
-step(`wasm-opt ${optLevel} (default)`);
-
-const wxBg = join(pkgDir, 'wx', `${CRATE}_bg.wasm`);
-const wxLowered = join(pkgDir, `${CRATE}_bg.lowered.wasm`);
-const wxOpt = join(pkgDir, `${CRATE}_bg.mvp.wasm`);
-wasmOpt([
-  '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext', '--enable-nontrapping-float-to-int',
-  '--llvm-memory-copy-fill-lowering', '--signext-lowering', '--llvm-nontrapping-fptoint-lowering',
-  wxBg, '-o', wxLowered,
-]);
-wasmOpt(['--mvp-features', '--enable-mutable-globals', optLevel, wxLowered, '-o', wxOpt]);
-step(`wasm-opt lowering + ${optLevel} (MVP)`);
+step(`wasm-opt ${optLevel} (default) and lowering + ${optLevel} (MVP)`);
 
 // ---------------------------------------------------------------- dist
 
@@ -132,11 +145,12 @@ const API_NAMES = [
   'diagnose', 'encryptRefundInfo', 'decryptRefundInfo', 'nonce',
 ];
 const banner = '// wxpay-devkit: generated by scripts/build.mjs from src/ and the wxpay-wasm crate. Do not edit.\n';
+const webCodecs = `  encoder: new TextEncoder(),\n  decoder: new TextDecoder('utf-8', { ignoreBOM: true }),\n`;
 
 /** Replaces `from` in `text`, exactly `count` times, or fails the build. */
-function patch(text, from, to, count = 1, what = from) {
+function patch(text, from, to, count = 1) {
   const n = text.split(from).length - 1;
-  if (n !== count) fail(`glue patch: expected ${count} × ${JSON.stringify(what)}, found ${n} (wasm-bindgen output changed?)`);
+  if (n !== count) fail(`glue patch: expected ${count} × ${JSON.stringify(from)}, found ${n} (wasm-bindgen output changed?)`);
   return text.split(from).join(to);
 }
 
@@ -144,15 +158,21 @@ rmSync(dist, { recursive: true, force: true });
 for (const d of ['node', 'web', 'wx']) mkdirSync(join(dist, d), { recursive: true });
 
 // --- Node: the nodejs glue (CJS, sync init) + the API; an ESM wrapper over
-// the same instance, so require() and import share one module.
-writeFileSync(join(dist, 'node', `${CRATE}.cjs`), readFileSync(join(pkgDir, 'nodejs', `${CRATE}.js`)));
-copyFileSync(optWasm, join(dist, 'node', `${CRATE}_bg.wasm`));
+// the same instance, so require() and import share one module. The doctor's
+// module is required on first use.
+for (const name of [MAIN, DOCTOR]) {
+  copyFileSync(join(pkgDir, 'nodejs', `${name}.js`), join(dist, 'node', `${name}.cjs`));
+  copyFileSync(opt[name], join(dist, 'node', `${name}_bg.wasm`));
+}
 writeFileSync(
   join(dist, 'node', 'index.cjs'),
   `${banner}'use strict';\n${api}\n` +
-    `module.exports = createApi(require('./${CRATE}.cjs'), {\n` +
+    `var doctor;\n` +
+    `module.exports = createApi(require('./${MAIN}.cjs'), {\n` +
     `  ready: function () {},\n` +
+    `  doctor: function () { return doctor || (doctor = require('./${DOCTOR}.cjs')); },\n` +
     `  fill: require('node:crypto').randomFillSync,\n` +
+    webCodecs +
     `});\n`
 );
 writeFileSync(
@@ -162,52 +182,72 @@ writeFileSync(
 writeFileSync(join(dist, 'node', 'index.d.ts'), types);
 writeFileSync(join(dist, 'node', 'index.d.cts'), types);
 
-// --- Web: the web glue (ESM) + the API + init().
-copyFileSync(join(pkgDir, 'web', `${CRATE}.js`), join(dist, 'web', `${CRATE}.js`));
-copyFileSync(optWasm, join(dist, 'web', `${CRATE}_bg.wasm`));
+// --- Web: the web glue (ESM) + the API + init() / initDoctor().
+for (const name of [MAIN, DOCTOR]) {
+  copyFileSync(join(pkgDir, 'web', `${name}.js`), join(dist, 'web', `${name}.js`));
+  copyFileSync(opt[name], join(dist, 'web', `${name}_bg.wasm`));
+}
 writeFileSync(
   join(dist, 'web', 'index.js'),
-  `${banner}import __wbg_init, * as raw from './${CRATE}.js';\n${api}\n` +
-    `let initialized = false;\n` +
-    `function notInitialized() {\n` +
-    `  const e = new Error('wxpay-devkit/web: call and await init() before using the API');\n` +
+  `${banner}import initMain, * as raw from './${MAIN}.js';\nimport initDoctorModule, * as doctorRaw from './${DOCTOR}.js';\n${api}\n` +
+    `let initialized = false;\nlet doctorInitialized = false;\n` +
+    `function notInitialized(what) {\n` +
+    `  const e = new Error('wxpay-devkit/web: call and await ' + what + ' first');\n` +
     `  e.code = 'ERR_NOT_INITIALIZED';\n  return e;\n}\n` +
     `const api = createApi(raw, {\n` +
-    `  ready() { if (!initialized) throw notInitialized(); },\n` +
+    `  ready() { if (!initialized) throw notInitialized('init()'); },\n` +
+    `  doctor() { if (!doctorInitialized) throw notInitialized('initDoctor() (the signature doctor is a separate module)'); return doctorRaw; },\n` +
     `  fill(bytes) { globalThis.crypto.getRandomValues(bytes); },\n` +
+    webCodecs +
     `});\n` +
-    `/** Loads the wasm module: by default from next to this file; or pass a URL, a Response, bytes or a WebAssembly.Module. */\n` +
+    `function moduleArg(input) { return input === undefined ? undefined : { module_or_path: input }; }\n` +
+    `/** Loads the main wasm module: by default \`${MAIN}_bg.wasm\` next to this file; or pass a URL, a Response, bytes or a WebAssembly.Module. */\n` +
     `export async function init(input) {\n` +
-    `  if (initialized) return;\n` +
-    `  await __wbg_init(input === undefined ? undefined : { module_or_path: input });\n` +
-    `  initialized = true;\n}\n` +
+    `  if (initialized) return;\n  await initMain(moduleArg(input));\n  initialized = true;\n}\n` +
+    `/** Loads the signature doctor's module (\`${DOCTOR}_bg.wasm\` by default), needed by diagnose() only. */\n` +
+    `export async function initDoctor(input) {\n` +
+    `  if (doctorInitialized) return;\n  await initDoctorModule(moduleArg(input));\n  doctorInitialized = true;\n}\n` +
     `export default init;\n` +
     `export const { ${API_NAMES.join(', ')} } = api;\n`
 );
 writeFileSync(
   join(dist, 'web', 'index.d.ts'),
-  `${types}\n/** Loads the wasm module (default: \`wxpay_wasm_bg.wasm\` next to this file). Await it before any other call. */\n` +
-    `export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module | Promise<Response>): Promise<void>;\nexport default init;\n`
+  `${types}\ntype WasmSource = string | URL | Request | Response | BufferSource | WebAssembly.Module | Promise<Response>;\n` +
+    `/** Loads the main wasm module (default: \`${MAIN}_bg.wasm\` next to this file). Await it before any other call. */\n` +
+    `export function init(input?: WasmSource): Promise<void>;\n` +
+    `/** Loads the signature doctor's module (default: \`${DOCTOR}_bg.wasm\` next to this file); needed by diagnose() only. */\n` +
+    `export function initDoctor(input?: WasmSource): Promise<void>;\n` +
+    `export default init;\n`
 );
 
-// --- WeChat Mini Program: the web glue of the MVP build, rewritten to
-// CommonJS, loaded through WXWebAssembly.instantiate(path), with a UTF-8
-// TextEncoder/TextDecoder fallback and no eval/new Function/import.meta.
-let wx = readFileSync(join(pkgDir, 'wx', `${CRATE}.js`), 'utf8');
-const exportedFns = wx.split('export function ').length - 1;
-if (exportedFns < 10) fail(`glue patch: expected the glue to export functions, found ${exportedFns}`);
-wx = wx.split('export function ').join('function ');
-wx = patch(wx, 'export { initSync, __wbg_init as default };', '');
-const loadAt = wx.indexOf('async function __wbg_load(');
-if (loadAt < 0) fail('glue patch: __wbg_load not found');
-wx = wx.slice(0, loadAt); // drops __wbg_load, initSync, __wbg_init: fetch, import.meta, WebAssembly.*
-wx = patch(wx, 'new TextDecoder(', 'new WxTextDecoder(', 2);
-wx = patch(wx, 'new TextEncoder(', 'new WxTextEncoder(', 1);
-if (/\bimport\.meta\b|\bWebAssembly\.|\beval\(|new Function\b|\bfetch\(/.test(wx)) {
-  fail('glue patch: the wx glue still refers to import.meta, WebAssembly, eval, Function or fetch');
-}
-if (!wx.includes('function __wbg_finalize_init(') || !wx.includes('function __wbg_get_imports(')) {
-  fail('glue patch: __wbg_finalize_init/__wbg_get_imports not found');
+// --- WeChat Mini Program: the web glue of the MVP builds, rewritten to
+// CommonJS (each in its own function scope), loaded through
+// WXWebAssembly.instantiate(path), with a UTF-8 TextEncoder/TextDecoder
+// fallback, and without eval, new Function, import.meta, fetch or the
+// WebAssembly global.
+function wxGlue(name) {
+  let g = readFileSync(join(pkgDir, 'wx', `${name}.js`), 'utf8');
+  const exported = [...g.matchAll(/^export function ([A-Za-z]\w*)\(/gm)].map((m) => m[1]);
+  if (exported.length === 0) fail(`glue patch: ${name} exports no function`);
+  g = g.split('export function ').join('function ');
+  g = patch(g, 'export { initSync, __wbg_init as default };', '');
+  const loadAt = g.indexOf('async function __wbg_load(');
+  if (loadAt < 0) fail('glue patch: __wbg_load not found');
+  g = g.slice(0, loadAt); // drops __wbg_load, initSync, __wbg_init: fetch, import.meta, WebAssembly.*
+  g = patch(g, 'new TextDecoder(', 'new WxTextDecoder(', 2);
+  g = patch(g, 'new TextEncoder(', 'new WxTextEncoder(', 1);
+  if (/\bimport\.meta\b|\bWebAssembly\.|\beval\(|new Function\b|\bfetch\(/.test(g)) {
+    fail(`glue patch: the wx glue of ${name} still refers to import.meta, WebAssembly, eval, Function or fetch`);
+  }
+  if (!g.includes('function __wbg_finalize_init(') || !g.includes('function __wbg_get_imports(')) {
+    fail('glue patch: __wbg_finalize_init/__wbg_get_imports not found');
+  }
+  return (
+    `// ---- wasm-bindgen ${cliVersion} glue of ${name} (web target, MVP build), patched\n` +
+    `var ${name} = (function () {\n${g}\n` +
+    `return {\n  raw: { ${exported.map((n) => `${n}: ${n}`).join(', ')} },\n` +
+    `  imports: __wbg_get_imports,\n  finalize: __wbg_finalize_init,\n};\n})();\n`
+  );
 }
 writeFileSync(
   join(dist, 'wx', 'index.js'),
@@ -215,68 +255,76 @@ writeFileSync(
     `var WxUtf8 = createUtf8();\n` +
     `var WxTextEncoder = typeof TextEncoder === 'function' ? TextEncoder : WxUtf8.TextEncoder;\n` +
     `var WxTextDecoder = typeof TextDecoder === 'function' ? TextDecoder : WxUtf8.TextDecoder;\n` +
-    `// ---- wasm-bindgen ${cliVersion} glue (web target, MVP build), patched\n${wx}\n` +
+    wxGlue(MAIN) +
+    wxGlue(DOCTOR) +
     `// ---- API\n${api}\n` +
-    `var wxInitialized = false;\n` +
+    `var wxReady = { main: false, doctor: false };\n` +
     `function wxError(message, code) { var e = new Error(message); e.code = code; return e; }\n` +
-    `var wxApi = createApi({\n` +
-    API_NAMES.concat(['signPacked', 'signList', 'verifyPacked', 'verifyList', 'toXmlPacked', 'toXmlList', 'parseXmlPacked', 'parseXmlList',
-      'parseXmlBytesPacked', 'parseXmlBytesList', 'verifyPaymentParamsList', 'encryptRefundInfoText', 'encryptRefundInfoList',
-      'decryptRefundInfoList', 'buildPaymentParams', 'nonce', 'diagnoseList'])
-      .filter((n, i, a) => a.indexOf(n) === i && new RegExp(`^function ${n}\\(`, 'm').test(wx))
-      .map((n) => `  ${n}: ${n},\n`).join('') +
-    `}, {\n` +
+    `var wxApi = createApi(${MAIN}.raw, {\n` +
     `  ready: function () {\n` +
-    `    if (!wxInitialized) throw wxError('wxpay-devkit/wx: call and await init(path) before using the API', 'ERR_NOT_INITIALIZED');\n` +
+    `    if (!wxReady.main) throw wxError('wxpay-devkit/wx: call and await init(path) first', 'ERR_NOT_INITIALIZED');\n` +
+    `  },\n` +
+    `  doctor: function () {\n` +
+    `    if (!wxReady.doctor) throw wxError('wxpay-devkit/wx: call and await initDoctor(path) first (the signature doctor is a separate module)', 'ERR_NOT_INITIALIZED');\n` +
+    `    return ${DOCTOR}.raw;\n` +
     `  },\n` +
     `  fill: function (bytes) {\n` +
     `    var c = typeof crypto !== 'undefined' ? crypto : undefined;\n` +
     `    if (c && typeof c.getRandomValues === 'function') { c.getRandomValues(bytes); return; }\n` +
     `    throw wxError('no synchronous random source here: pass nonceStr explicitly (and never sign in a Mini Program: it needs the API key)', 'ERR_NO_RANDOM');\n` +
     `  },\n` +
+    `  encoder: new WxTextEncoder(),\n` +
+    `  decoder: new WxTextDecoder('utf-8', { ignoreBOM: true }),\n` +
     `});\n` +
-    `/**\n * Loads the wasm through WXWebAssembly.instantiate(path): \`path\` is a file in the\n` +
-    ` * code package (.wasm, or .wasm.br from base library 2.14.0), e.g. 'lib/wxpay-devkit/${CRATE}_bg.wasm.br'.\n */\n` +
-    `function init(path) {\n` +
-    `  if (wxInitialized) return Promise.resolve();\n` +
+    `function wxLoad(glue, which, path, file) {\n` +
+    `  if (wxReady[which]) return Promise.resolve();\n` +
     `  if (typeof path !== 'string' || path === '') {\n` +
-    `    return Promise.reject(wxError('init(path): pass the package path of ${CRATE}_bg.wasm or .wasm.br', 'ERR_INVALID_ARG_TYPE'));\n` +
+    `    return Promise.reject(wxError('pass the package path of ' + file + '.wasm or ' + file + '.wasm.br', 'ERR_INVALID_ARG_TYPE'));\n` +
     `  }\n` +
     `  if (typeof WXWebAssembly === 'undefined') {\n` +
-    `    return Promise.reject(wxError('WXWebAssembly is not available (base library >= 2.13.0 is needed)', 'ERR_NO_WASM'));\n` +
+    `    return Promise.reject(wxError('WXWebAssembly is not available (base library 2.13.0 or later is needed)', 'ERR_NO_WASM'));\n` +
     `  }\n` +
-    `  return WXWebAssembly.instantiate(path, __wbg_get_imports()).then(function (r) {\n` +
-    `    __wbg_finalize_init(r.instance, r.module);\n` +
-    `    wxInitialized = true;\n` +
+    `  return WXWebAssembly.instantiate(path, glue.imports()).then(function (r) {\n` +
+    `    glue.finalize(r.instance, r.module);\n` +
+    `    wxReady[which] = true;\n` +
     `  });\n` +
     `}\n` +
-    `module.exports = { init: init${API_NAMES.map((n) => `, ${n}: wxApi.${n}`).join('')} };\n`
+    `/** Loads the main module: \`path\` is the package path of ${MAIN}_bg.wasm or ${MAIN}_bg.wasm.br (base library 2.14.0+). */\n` +
+    `function init(path) { return wxLoad(${MAIN}, 'main', path, '${MAIN}_bg'); }\n` +
+    `/** Loads the signature doctor's module (${DOCTOR}_bg.wasm or .wasm.br); needed by diagnose() only. */\n` +
+    `function initDoctor(path) { return wxLoad(${DOCTOR}, 'doctor', path, '${DOCTOR}_bg'); }\n` +
+    `module.exports = { init: init, initDoctor: initDoctor${API_NAMES.map((n) => `, ${n}: wxApi.${n}`).join('')} };\n`
 );
-copyFileSync(wxOpt, join(dist, 'wx', `${CRATE}_bg.wasm`));
+for (const name of [MAIN, DOCTOR]) copyFileSync(opt[`${name}Mvp`], join(dist, 'wx', `${name}_bg.wasm`));
 writeFileSync(join(dist, 'wx', 'package.json'), '{\n  "type": "commonjs"\n}\n');
 writeFileSync(
   join(dist, 'wx', 'index.d.ts'),
-  `${types}\n/** Loads the MVP wasm through WXWebAssembly.instantiate(path); \`path\` is the package path of \`${CRATE}_bg.wasm\` or \`${CRATE}_bg.wasm.br\`. */\n` +
-    `export function init(path: string): Promise<void>;\n`
+  `${types}\n/** Loads the main (MVP) module through WXWebAssembly.instantiate(path): the package path of \`${MAIN}_bg.wasm\` or \`${MAIN}_bg.wasm.br\`. */\n` +
+    `export function init(path: string): Promise<void>;\n` +
+    `/** Loads the signature doctor's module (\`${DOCTOR}_bg.wasm\` or \`.wasm.br\`); needed by diagnose() only. */\n` +
+    `export function initDoctor(path: string): Promise<void>;\n`
 );
 step('dist/node, dist/web, dist/wx');
 
 // ---------------------------------------------------------------- brotli
 
 function brotli(file) {
-  const out = brotliCompressSync(readFileSync(file), {
-    params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_GENERIC },
-  });
-  return out;
+  return brotliCompressSync(readFileSync(file), { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } });
 }
-writeFileSync(join(dist, 'wx', `${CRATE}_bg.wasm.br`), brotli(join(dist, 'wx', `${CRATE}_bg.wasm`)));
-const sizes = {
-  default: { raw: statSync(optWasm).size, brotli: brotli(optWasm).length },
-  mvp: { raw: statSync(wxOpt).size, brotli: statSync(join(dist, 'wx', `${CRATE}_bg.wasm.br`)).size },
-};
+const sizes = {};
+for (const name of [MAIN, DOCTOR]) {
+  const br = brotli(join(dist, 'wx', `${name}_bg.wasm`));
+  writeFileSync(join(dist, 'wx', `${name}_bg.wasm.br`), br);
+  sizes[name] = {
+    default: { raw: statSync(opt[name]).size, brotli: brotli(opt[name]).length },
+    mvp: { raw: statSync(opt[`${name}Mvp`]).size, brotli: br.length },
+  };
+}
 writeFileSync(join(pkgDir, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
 step('brotli');
-console.log(
-  `  wasm sizes: default ${sizes.default.raw} B (brotli ${sizes.default.brotli} B), ` +
-    `MVP ${sizes.mvp.raw} B (brotli ${sizes.mvp.brotli} B)`
-);
+for (const [name, s] of Object.entries(sizes)) {
+  console.log(
+    `  ${name}_bg.wasm: default ${s.default.raw} B (brotli ${s.default.brotli} B), ` +
+      `MVP ${s.mvp.raw} B (brotli ${s.mvp.brotli} B)`
+  );
+}

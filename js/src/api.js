@@ -20,6 +20,103 @@ function createApi(raw, platform) {
   var isSafeInteger = Number.isSafeInteger;
   var toStringTag = Object.prototype.toString;
   var ready = platform.ready;
+  var encoder = platform.encoder; // TextEncoder (or the UTF-8 fallback in wx)
+  var decoder = platform.decoder; // TextDecoder('utf-8', { ignoreBOM: true })
+
+  // ------------------------------------------------------------ scratch I/O
+  // Hot paths encode one string straight into wasm memory and read results
+  // out of it (see wasm/src/io.rs): no per-string crossing, no decoding of
+  // parsed values (they are sliced out of the caller's own string).
+
+  var IO_MAX_CHARS = 65536; // larger inputs cross through wasm-bindgen instead
+  var SIDE = 0x80000000;
+  var NO_ID = 0xffffffff;
+  var memory = null;
+  var heapU8 = null;
+  var heapU32 = null;
+  var signAddr = -1;
+
+  function u8() {
+    // A view goes stale (byteLength 0) when the memory grows.
+    if (heapU8 === null || heapU8.byteLength === 0) {
+      if (memory === null) memory = raw.ioMemory();
+      heapU8 = new Uint8Array(memory.buffer);
+      heapU32 = new Uint32Array(memory.buffer);
+    }
+    return heapU8;
+  }
+
+  // Encodes `s` into the scratch input; its byte length, or -1 if too long.
+  function putString(s) {
+    var n = s.length;
+    if (n > IO_MAX_CHARS) return -1;
+    var cap = n * 3;
+    var ptr = raw.ioInput(cap);
+    return encoder.encodeInto(s, u8().subarray(ptr, ptr + cap)).written;
+  }
+
+  function readSign(n) {
+    if (signAddr < 0) signAddr = raw.ioSign();
+    return String.fromCharCode.apply(null, u8().subarray(signAddr, signAddr + n));
+  }
+
+  // Field names by the id parseXmlIo gives them, interned once: property
+  // stores with interned keys are several times faster than with fresh ones.
+  var keyNames = [];
+  function intern(s) {
+    var o = {};
+    o[s] = 0;
+    return objectKeys(o)[0];
+  }
+
+  function setField(out, k, v) {
+    if (k === '__proto__') {
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[k] = v;
+    }
+  }
+
+  // When two documents in a row have the same fields in the same order (as
+  // WeChat's notifies do), later results are cloned from a fast-mode object
+  // of that shape rather than grown key by key into a slow dictionary.
+  var shape = null;
+  var shapeSeen = false;
+
+  // The field table of parseXmlIo (wasm/src/lib.rs, write_fields) → a plain
+  // object whose values are slices of `text`, the caller's own string.
+  function readFields(addr, text) {
+    u8();
+    var h = heapU32;
+    var i = addr >>> 2;
+    var n = h[i];
+    var sideLen = h[i + 2];
+    var side = sideLen === 0 ? '' : decoder.decode(heapU8.subarray(h[i + 1], h[i + 1] + sideLen));
+    var same = h[i + 3] === 1;
+    var out;
+    if (!same) {
+      shape = null;
+      shapeSeen = false;
+      out = {};
+    } else if (shape !== null) {
+      out = { ...shape };
+    } else {
+      out = {};
+      shapeSeen = true;
+    }
+    for (var j = 0, b = i + 4; j < n; j++, b += 5) {
+      var id = h[b];
+      var k;
+      if (id < SIDE) k = keyNames[id];
+      else if (id === NO_ID) k = text.slice(h[b + 1], h[b + 2]);
+      else k = keyNames[id - SIDE] = intern(text.slice(h[b + 1], h[b + 2]));
+      var vs = h[b + 3];
+      var v = vs >= SIDE ? side.slice(vs - SIDE, h[b + 4] - SIDE) : text.slice(vs, h[b + 4]);
+      setField(out, k, v);
+    }
+    if (shapeSeen && shape === null) shape = JSON.parse(JSON.stringify(out));
+    return out;
+  }
 
   // ------------------------------------------------------------ errors
 
@@ -134,23 +231,26 @@ function createApi(raw, platform) {
     return s;
   }
 
-  // Pushes k, v for every kept pair onto `items`.
-  function listPairs(params, items, what, skipFunctions) {
+  // Pushes k, v for every kept pair onto `items`, in the caller's order.
+  // `keepEmpty` keeps "" values (for the signature doctor, which replays
+  // signers that wrongly include them).
+  function listPairs(params, items, what, skipFunctions, keepEmpty) {
+    function add(v, k) {
+      if (skipFunctions && typeof v === 'function') return;
+      if (keepEmpty && v === '') {
+        items.push(k, v);
+        return;
+      }
+      v = valueString(k, v);
+      if (v !== undefined) items.push(k, v);
+    }
     if (paramsKind(params, what) === 0) {
       var keys = objectKeys(params);
-      for (var i = 0; i < keys.length; i++) {
-        var k = keys[i];
-        var v = params[k];
-        if (skipFunctions && typeof v === 'function') continue;
-        v = valueString(k, v);
-        if (v !== undefined) items.push(k, v);
-      }
+      for (var i = 0; i < keys.length; i++) add(params[keys[i]], keys[i]);
     } else {
       params.forEach(function (v, k) {
         if (typeof k !== 'string') throw mapKeyType(k);
-        if (skipFunctions && typeof v === 'function') return;
-        v = valueString(k, v);
-        if (v !== undefined) items.push(k, v);
+        add(v, k);
       });
     }
     return items;
@@ -167,22 +267,11 @@ function createApi(raw, platform) {
     }
   }
 
-  // Fields [k1, v1, …] or "k1\0v1\0…" (never empty names) → a plain object.
+  // Fields [k1, v1, …] → a plain object.
   function fieldsObject(items) {
     var out = {};
-    for (var i = 0; i + 1 < items.length; i += 2) {
-      var k = items[i];
-      if (k === '__proto__') {
-        Object.defineProperty(out, k, { value: items[i + 1], enumerable: true, writable: true, configurable: true });
-      } else {
-        out[k] = items[i + 1];
-      }
-    }
+    for (var i = 0; i + 1 < items.length; i += 2) setField(out, items[i], items[i + 1]);
     return out;
-  }
-
-  function unpackFields(packed) {
-    return packed === '' ? {} : fieldsObject(packed.split(NUL));
   }
 
   // ------------------------------------------------------------ API
@@ -192,12 +281,13 @@ function createApi(raw, platform) {
     if (signType === undefined) signType = 'MD5';
     else checkSignType(signType);
     checkKey(key);
-    var s = packPairs(params, signType + NUL + key + NUL, 'params');
-    var r = raw.signPacked(s, packedCount + 2);
-    if (r === undefined) {
-      r = raw.signList(listPairs(params, [signType, key], 'params'));
+    var len = putString(packPairs(params, signType + NUL + key + NUL, 'params'));
+    if (len >= 0) {
+      var n = raw.signIo(len, packedCount + 2);
+      if (n !== 0) return readSign(n);
     }
-    return r;
+    // A NUL inside a key or value (or a huge input): the array form.
+    return raw.signList(listPairs(params, [signType, key], 'params'));
   }
 
   function verify(params, key, signType) {
@@ -206,12 +296,12 @@ function createApi(raw, platform) {
     if (typed) checkSignType(signType);
     else signType = '';
     checkKey(key);
-    var s = packPairs(params, signType + NUL + key + NUL, 'params');
-    var r = raw.verifyPacked(s, packedCount + 2, typed);
-    if (r === undefined) {
-      r = raw.verifyList(listPairs(params, [signType, key], 'params'), typed);
+    var len = putString(packPairs(params, signType + NUL + key + NUL, 'params'));
+    if (len >= 0) {
+      var r = raw.verifyIo(len, packedCount + 2, typed);
+      if (r !== 0) return r === 1;
     }
-    return r;
+    return raw.verifyList(listPairs(params, [signType, key], 'params'), typed);
   }
 
   function optionalValue(opts, name) {
@@ -250,10 +340,9 @@ function createApi(raw, platform) {
 
   function toXml(params) {
     ready();
-    var s = packPairs(params, '', 'params');
-    var r = raw.toXmlPacked(s, packedCount);
-    if (r === undefined) r = raw.toXmlList(listPairs(params, [], 'params'));
-    return r;
+    var len = putString(packPairs(params, '', 'params'));
+    var r = len >= 0 ? raw.toXmlIo(len, packedCount) : undefined;
+    return r === undefined ? raw.toXmlList(listPairs(params, [], 'params')) : r;
   }
 
   function isBytes(x) {
@@ -262,14 +351,19 @@ function createApi(raw, platform) {
 
   function parseXml(xml) {
     ready();
-    var r;
     if (typeof xml === 'string') {
-      r = raw.parseXmlPacked(xml);
-      return r === undefined ? fieldsObject(raw.parseXmlList(xml)) : unpackFields(r);
+      var len = putString(xml);
+      if (len < 0) return fieldsObject(raw.parseXmlList(xml));
+      return readFields(raw.parseXmlIo(len), xml);
     }
     if (isBytes(xml)) {
-      r = raw.parseXmlBytesPacked(xml);
-      return r === undefined ? fieldsObject(raw.parseXmlBytesList(xml)) : unpackFields(r);
+      var n = xml.length;
+      if (n > IO_MAX_CHARS * 3) return fieldsObject(raw.parseXmlBytesList(xml));
+      var ptr = raw.ioInput(n);
+      u8().set(xml, ptr);
+      var addr = raw.parseXmlIo(n);
+      // Valid UTF-8 (or parseXmlIo threw): the offsets index its decoding.
+      return readFields(addr, decoder.decode(xml));
     }
     throw argType('xml', 'a string or a Uint8Array/Buffer, got ' + describe(xml));
   }
@@ -286,6 +380,45 @@ function createApi(raw, platform) {
     if (typeof reqInfo !== 'string') throw argType('reqInfo', 'a base64 string, got ' + describe(reqInfo));
     checkKey(key);
     return fieldsObject(raw.decryptRefundInfoList(reqInfo, key));
+  }
+
+  function optionString(o, name) {
+    var v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw argType('options.' + name, 'a string, got ' + describe(v));
+    return v;
+  }
+
+  function optionCount(o, name) {
+    var v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw withCode(
+        new RangeError('options.' + name + ' must be an integer from 0 to 4294967295, got ' + describe(v)),
+        'ERR_INVALID_ARG_VALUE'
+      );
+    }
+    return v;
+  }
+
+  function diagnose(params, key, claimedSign, options) {
+    ready();
+    checkKey(key);
+    if (claimedSign === undefined || claimedSign === null) claimedSign = '';
+    else if (typeof claimedSign !== 'string') throw argType('claimedSign', 'a string, got ' + describe(claimedSign));
+    var o = options === undefined || options === null ? {} : options;
+    if (typeof o !== 'object') throw argType('options', 'an object, got ' + describe(o));
+    return platform.doctor().diagnoseList(
+      listPairs(params, [key], 'params', true, true),
+      claimedSign,
+      optionString(o, 'signType'),
+      optionString(o, 'appSecret'),
+      optionString(o, 'orderSign'),
+      optionString(o, 'kind'),
+      optionString(o, 'appId'),
+      optionCount(o, 'maxVariants'),
+      optionCount(o, 'maxWorkBytes')
+    );
   }
 
   var MAX_NONCE = 1024;
@@ -308,6 +441,7 @@ function createApi(raw, platform) {
     verifyPaymentParams: verifyPaymentParams,
     toXml: toXml,
     parseXml: parseXml,
+    diagnose: diagnose,
     encryptRefundInfo: encryptRefundInfo,
     decryptRefundInfo: decryptRefundInfo,
     nonce: nonce,

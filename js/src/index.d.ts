@@ -120,6 +120,69 @@ export function toXml(params: Params): string;
 /** Decodes a WeChat XML body. Throws `ERR_XML_*` on DOCTYPE, entities, nesting, oversize, etc. */
 export function parseXml(xml: string | Uint8Array): Record<string, string>;
 
+/** Options of {@link diagnose}. */
+export interface DiagnoseOptions {
+  /** The type WeChat checks with. Default: the `sign_type`/`signType` field, else the claimed sign's length, else MD5. */
+  signType?: SignType;
+  /** The mini program's AppSecret, to detect it being used as the key (never shown: masked in every string). */
+  appSecret?: string;
+  /** The unifiedorder response's `sign`, to detect it reused as `paySign`. */
+  orderSign?: string;
+  /** Force the kind of signature; detected from `package`/`paySign` when omitted. */
+  kind?: 'api' | 'paySign';
+  /** paySign only: the appId to sign with when the object has none. */
+  appId?: string;
+  /** Cap on the number of distinct strings hashed (default 512). */
+  maxVariants?: number;
+  /** Cap on the bytes built and hashed (default 16 MiB). */
+  maxWorkBytes?: number;
+}
+
+/** One explanation (or hint) of a mismatch. */
+export interface Finding {
+  /** A stable code, e.g. `LOWERCASE_HEX`, `EMPTY_VALUES_INCLUDED`, `WRONG_KEY`. */
+  code: string;
+  /** `true` when the doctor reproduced the claimed sign exactly under this mistake; `false` for a hint. */
+  confirmed: boolean;
+  summary: string;
+  /** The summary in Chinese. */
+  summaryZh: string;
+  /** The string the caller probably signed, key masked; `null` when unknown. */
+  signedString: string | null;
+  /** What to change. */
+  fix: string;
+  /** The other codes of the same replayed combination. */
+  related: string[];
+}
+
+/** The signature doctor's answer. No string in it contains the key or the AppSecret. */
+export interface Diagnosis {
+  /** The claimed sign verifies under the correct rules. */
+  ok: boolean;
+  findings: Finding[];
+  kind: 'api' | 'paySign';
+  signType: SignType;
+  /** The sign under the correct rules. */
+  expectedSign: string;
+  /** The correct string to sign, key masked. */
+  stringToSignMasked: string;
+  variantsTried: number;
+  /** `false` when a cap stopped the search before it found anything. */
+  searchComplete: boolean;
+  /** The whole diagnosis as readable text. */
+  report: string;
+}
+
+/**
+ * Explains why `claimedSign` does (not) match `params` under `key` ("签名错误"):
+ * replays the mistakes integrators make (wrong type, lowercase hex, empty values
+ * included, URL-encoded values, AppSecret as key, …) and reports the ones that
+ * reproduce the claimed sign exactly. Unlike the other functions, `""` values are
+ * passed to the doctor (they are still not signed) so it can detect signers that
+ * include them.
+ */
+export function diagnose(params: Params | RequestPaymentObject, key: string, claimedSign: string, options?: DiagnoseOptions): Diagnosis;
+
 /** Encrypts a refund-notify `req_info` from a plaintext (`<root>…</root>`) or from fields. */
 export function encryptRefundInfo(plainXmlOrParams: string | Params, key: string): string;
 
