@@ -386,10 +386,12 @@ impl Receiver {
     }
 }
 
-/// A URL where nothing listens.
-pub async fn dead_url() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
-    format!("http://{addr}/notify")
+/// A URL where nothing listens: the port is held by a bound socket that
+/// never listens (so no other test can take it), and connections to it are
+/// refused. Keep the socket alive while the URL is in use.
+pub fn dead_url() -> (String, tokio::net::TcpSocket) {
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = s.local_addr().unwrap();
+    (format!("http://{addr}/notify"), s)
 }

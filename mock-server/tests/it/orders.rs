@@ -248,3 +248,32 @@ async fn concurrent_payments_pay_once() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(rx.rx.try_recv().is_err(), "exactly one notify");
 }
+
+#[tokio::test]
+async fn time_expire_min_seconds_switch() {
+    let s = MockServer::start().await;
+    post_json(
+        &s,
+        "/mock/switches",
+        &json!({"time_expire_min_seconds": 600}),
+    )
+    .await;
+    let now = get_json(&s, "/mock/clock").await["now"].as_i64().unwrap();
+    let p = order(
+        &s,
+        "expmin-001",
+        "1",
+        URL,
+        &[("time_expire", &rules::format_time14(now + 300))],
+    )
+    .await;
+    assert_eq!(err_code(&p), "INVALID_REQUEST");
+    ok(&order(
+        &s,
+        "expmin-002",
+        "1",
+        URL,
+        &[("time_expire", &rules::format_time14(now + 700))],
+    )
+    .await);
+}

@@ -297,7 +297,7 @@ async fn retries_follow_the_schedule_with_a_diagnosis_per_attempt() {
 #[tokio::test]
 async fn unreachable_receiver_is_exhausted_after_the_whole_schedule() {
     let s = MockServer::start().await;
-    let url = dead_url().await;
+    let (url, _held) = dead_url();
     order(&s, "dead-00001", "1", &url, &[]).await;
     pay(&s, "dead-00001").await;
     wait_notifications(&s, |n| {
@@ -394,4 +394,17 @@ async fn redeliver_an_acknowledged_notify() {
     assert_eq!(rx.next().await, first);
     let r = post_json(&s, "/mock/notifications/999/redeliver", &json!({})).await;
     assert_eq!(r.status, 404);
+    let one = get_json(&s, &format!("/mock/notifications/{id}")).await;
+    assert_eq!(one["id"], id);
+    assert_eq!(one["out_trade_no"], "redo-00001");
+    assert_eq!(
+        xml::decode(one["body"].as_str().unwrap().as_bytes())
+            .unwrap()
+            .get("out_trade_no"),
+        Some("redo-00001")
+    );
+    let r = http("GET", &format!("{}/mock/notifications/77", s.uri()), "", "").await;
+    assert_eq!(r.status, 404);
+    let filtered = get_json(&s, "/mock/notifications?kind=refund").await;
+    assert_eq!(filtered, json!([]));
 }
