@@ -23,8 +23,8 @@ use crate::config::Config;
 /// The value of the `X-Mock-Server-Version` header on every response.
 pub const VERSION_HEADER: &str = concat!("wxpay-mock/", env!("CARGO_PKG_VERSION"));
 
-/// How long a client may take to send a request's headers, and its body.
-const HEADER_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(30);
+/// How long a client may take to send a request's body once its headers
+/// have arrived.
 const BODY_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(30);
 
 /// How long graceful shutdown waits for open connections.
@@ -238,9 +238,9 @@ pub(crate) async fn serve(
     let engine = tokio::spawn(Arc::clone(&app).engine());
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
-    http.keep_alive(true)
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+    // No header-read timeout: hyper would arm a timer for every request on
+    // a keep-alive connection, and an idle client only holds its own socket.
+    http.keep_alive(true);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
