@@ -70,6 +70,9 @@ const builds = {
 const raw = {};
 for (const [name, b] of Object.entries(builds)) {
   const env = { ...process.env };
+  // The doctor is cold and large: optimise it for size (the main module
+  // uses the profile's opt-level 3, for speed).
+  if (b.features.length) env.CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL = 'z';
   if (b.mvp) {
     // `strip = symbols` drops the target_features section, so wasm-bindgen
     // falls back to the plain JS heap instead of an externref table.
