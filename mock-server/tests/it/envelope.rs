@@ -278,3 +278,45 @@ async fn trailing_slash_base_urls_route() {
     assert_eq!(r.status, 200);
     assert!(return_msg(&r.xml()).contains("post数据为空"));
 }
+
+/// Garbage of every kind to every XML endpoint: always a WeChat-shaped
+/// answer, never a panic, a hang or a dropped connection.
+#[tokio::test]
+async fn garbage_always_gets_a_wechat_shaped_answer() {
+    let s = MockServer::start().await;
+    let paths = [
+        "/pay/unifiedorder",
+        "/pay/orderquery",
+        "/pay/closeorder",
+        "/secapi/pay/refund",
+        "/pay/refundquery",
+        "/pay/downloadbill",
+        "/sandboxnew/pay/getsignkey",
+        "/sandboxnew/pay/unifiedorder",
+        "/xdc/apiv2sandbox/pay/orderquery",
+    ];
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut bodies: Vec<Vec<u8>> = vec![
+        b"<xml>".to_vec(),
+        b"<xml><a><![CDATA[".to_vec(),
+        b"<xml><total_fee>1e3</total_fee></xml>".to_vec(),
+        b"<?xml version=\"1.0\"?><xml><appid>&#0;</appid></xml>".to_vec(),
+        b"<xml><sign_type>HMAC-SHA256</sign_type><appid>a</appid><mch_id>10000100</mch_id><nonce_str>n</nonce_str><sign>x</sign></xml>".to_vec(),
+        "<xml><appid>wxd930ea5d5a258f4f</appid><mch_id>10000100</mch_id><nonce_str>n</nonce_str><sign>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA</sign><total_fee>-1</total_fee><body>😀</body></xml>".as_bytes().to_vec(),
+        vec![0u8; 100],
+        "<xml>".repeat(1000).into_bytes(),
+    ];
+    for _ in 0..40 {
+        let n = rng.usize(0..300);
+        bodies.push((0..n).map(|_| rng.u8(..)).collect());
+    }
+    for path in paths {
+        for b in &bodies {
+            let r = post_xml(&s, path, b.clone()).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            let p = xml::decode(&r.body)
+                .unwrap_or_else(|e| panic!("{path}: answer is not XML ({e}): {}", r.text()));
+            assert!(p.get("return_code").is_some(), "{path}: {}", r.text());
+        }
+    }
+}
