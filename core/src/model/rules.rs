@@ -164,7 +164,13 @@ pub fn parse_time14(s: &str) -> Option<i64> {
     let h = digits(&s[8..10])?;
     let mi = digits(&s[10..12])?;
     let se = digits(&s[12..14])?;
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59
+    if y == 0
+        || !(1..=12).contains(&mo)
+        || d == 0
+        || d > days_in_month(y, mo)
+        || h > 23
+        || mi > 59
+        || se > 59
     {
         return None;
     }
@@ -301,6 +307,11 @@ mod tests {
         assert_eq!(parse_time14("2024022923595"), None);
         assert_eq!(parse_time14("20241301000000"), None);
         assert_eq!(parse_time14("2024+101000000"), None);
+        assert_eq!(parse_time14("00000101000000"), None, "there is no year 0");
+        assert_eq!(
+            parse_time14("00010101000000").map(format_time14).as_deref(),
+            Some("00010101000000")
+        );
     }
 
     #[test]
