@@ -61,6 +61,22 @@ impl Fields {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.0.len()
     }
+
+    /// Whether `p`'s non-empty fields, except those in `ignored`, are
+    /// exactly this bag's fields except those in `ignored`.
+    pub(crate) fn same_as(&self, p: &ParamMap, ignored: &[&str]) -> bool {
+        let mut mine = self.iter().filter(|(k, _)| !ignored.contains(k));
+        let mut theirs = p
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && !ignored.contains(&k.as_str()));
+        loop {
+            match (mine.next(), theirs.next()) {
+                (None, None) => return true,
+                (Some((a, x)), Some((b, y))) if a == b.as_str() && x == y.as_str() => {}
+                _ => return false,
+            }
+        }
+    }
 }
 
 /// What happened to an order, for `GET /mock/orders/{out_trade_no}`.
@@ -113,8 +129,6 @@ pub(crate) struct Order {
     pub(crate) expire_at: Option<i64>,
     pub(crate) paid_at: Option<i64>,
     pub(crate) closed_at: Option<i64>,
-    /// Digest of the re-entry parameters.
-    pub(crate) reentry_digest: u64,
     /// The request's fields (without nonce_str and sign).
     pub(crate) fields: Fields,
     pub(crate) refunds: Vec<Refund>,
@@ -229,13 +243,17 @@ fn order_key(sandbox: bool, mch_id: &str, out_trade_no: &str) -> Box<str> {
 /// The index. Sequence numbers are handed out in order and orders are
 /// evicted oldest first, so the orders themselves sit in a deque indexed by
 /// `seq - first` (no second hash map, no separate FIFO).
+/// foldhash: much cheaper than SipHash on these short keys, and still seeded
+/// per process.
+type Map<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+
 #[derive(Default)]
 struct Index {
-    by_key: HashMap<Box<str>, u64>,
+    by_key: Map<u64>,
     /// Orders by sequence number: `slots[i]` holds seq `first + i`.
     slots: VecDeque<OrderRef>,
     first: u64,
-    refunds: HashMap<Box<str>, u64>,
+    refunds: Map<u64>,
 }
 
 impl Index {
@@ -444,5 +462,15 @@ mod tests {
         assert_eq!(f.get("attach"), None);
         assert_eq!(f.get("sign"), None);
         assert_eq!(f.iter().count(), 1);
+        // Re-entry comparison: ignored fields and empty values do not count.
+        let mut q = p.clone();
+        q.insert("sign".into(), "Y".into());
+        q.insert("extra".into(), String::new());
+        assert!(f.same_as(&q, &["sign"]));
+        q.insert("body".into(), "changed".into());
+        assert!(!f.same_as(&q, &["sign"]));
+        q.insert("body".into(), "测试".into());
+        q.insert("new".into(), "x".into());
+        assert!(!f.same_as(&q, &["sign"]));
     }
 }

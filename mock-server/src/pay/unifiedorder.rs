@@ -1,8 +1,5 @@
 //! `/pay/unifiedorder`: create an order (or re-enter one).
 
-use core::hash::{Hash, Hasher};
-use std::hash::DefaultHasher;
-
 use wxpay_core::model::{
     ErrCode, Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
 };
@@ -13,23 +10,6 @@ use crate::server::Reply;
 
 /// The fields not kept with the order (they change on every call).
 const NOT_STORED: &[&str] = &["nonce_str", "sign"];
-
-/// A digest of the parameters compared on re-entry: the same pairs as
-/// `UnifiedOrderRequest::reentry_params()` (every non-empty field but
-/// core's `REENTRY_IGNORED`), read from the request map without copying it.
-/// SipHash with fixed keys: stable within a process, which is all the
-/// comparison needs.
-fn reentry_digest(p: &wxpay_core::ParamMap) -> u64 {
-    let mut h = DefaultHasher::new();
-    for (k, v) in p {
-        if v.is_empty() || UnifiedOrderRequest::REENTRY_IGNORED.contains(&k.as_str()) {
-            continue;
-        }
-        k.hash(&mut h);
-        v.hash(&mut h);
-    }
-    h.finish()
-}
 
 pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let req = UnifiedOrderRequest::from_params(&ctx.params)?;
@@ -59,7 +39,6 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
     }
     let out_trade_no = req.out_trade_no.clone().unwrap_or_default();
-    let reentry = reentry_digest(&ctx.params);
     let expire_at = if sw.enforce_time_expire {
         req.time_expire.as_deref().and_then(rules::parse_time14)
     } else {
@@ -81,7 +60,6 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
                     expire_at,
                     paid_at: None,
                     closed_at: None,
-                    reentry_digest: reentry,
                     // The request map holds exactly `req.to_params()` (unknown fields
                     // included), plus empty values, which Fields skips.
                     fields: Fields::from_params(&ctx.params, NOT_STORED),
@@ -104,7 +82,13 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
                 TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
                 _ => {}
             }
-            if o.reentry_digest != reentry {
+            // The re-entry comparison: every field but core's
+            // REENTRY_IGNORED must be identical (Fields holds the original
+            // request's non-empty fields in name order, as ParamMap does).
+            if !o
+                .fields
+                .same_as(&ctx.params, UnifiedOrderRequest::REENTRY_IGNORED)
+            {
                 o.event(now, EventKind::ReentryRefused);
                 let code = if sw.reentry_mismatch_invalid_request {
                     ErrCode::InvalidRequest
