@@ -128,16 +128,21 @@ where
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut body = core::pin::pin!(req.into_body());
     if declared.is_some_and(|n| n > limit as u64) {
+        // Read (and drop) what the client sends so that it sees the answer
+        // instead of a reset connection; give up past a hard cap.
+        drain(body.as_mut()).await;
         return ReadBody::TooLarge;
     }
-    let collect = Limited::new(req.into_body(), limit).collect();
+    let collect = Limited::new(body.as_mut(), limit).collect();
     match tokio::time::timeout(BODY_TIMEOUT, collect).await {
         Ok(Ok(b)) => ReadBody::Ok(b.to_bytes()),
         Ok(Err(e)) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
+                drain(body.as_mut()).await;
                 ReadBody::TooLarge
             } else {
                 ReadBody::Failed(e.to_string())
@@ -148,6 +153,23 @@ where
             BODY_TIMEOUT.as_secs()
         )),
     }
+}
+
+/// Discards the rest of a body: at most 64 MiB, for at most the body timeout.
+async fn drain<B: Body>(mut body: core::pin::Pin<&mut B>) {
+    const CAP: usize = 64 << 20;
+    let discard = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += bytes::Buf::remaining(&data);
+                if seen > CAP {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(BODY_TIMEOUT, discard).await;
 }
 
 /// The connection is closed without an answer (a `drop` fault).
