@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use wxpay_mock::config::{Config, DEFAULT_APP_SECRET, DEFAULT_APPID, DEFAULT_MCH_ID};
+use wxpay_mock::config::{Config, DEFAULT_APPID, DEFAULT_MCH_ID};
 use wxpay_mock::{Switches, run, shutdown_signal};
 
 /// mimalloc: the mock allocates a little per request and per stored order;
@@ -41,8 +41,8 @@ const FOOTER: &str = "
 Built-in merchant (WeChat's documentation example):
     appid      wxd930ea5d5a258f4f
     mch_id     10000100
-    API key    192006250b4c09247ec02edce69f6a2d   (public: mock use only)
-    AppSecret  see the README
+    API key and AppSecret: WeChat's public documentation example and a fixed
+    mock value, listed in the README (never printed or logged by the server)
 
 On start the bound URL is printed on stdout, e.g. `wxpay-mock listening on http://127.0.0.1:8787`.
 Point an SDK's base URL at it (see the README for wechatpy, tenpay, wechatpay-axios-plugin,
@@ -237,7 +237,7 @@ fn main() -> ExitCode {
         let _ = writeln!(out, "wxpay-mock listening on http://{addr}");
         let _ = writeln!(
             out,
-            "built-in merchant: appid {DEFAULT_APPID}, mch_id {DEFAULT_MCH_ID}, AppSecret {DEFAULT_APP_SECRET}; {} merchant(s) configured",
+            "built-in merchant: appid {DEFAULT_APPID}, mch_id {DEFAULT_MCH_ID}; {} merchant(s) configured",
             cfg.merchants.len()
         );
         let _ = out.flush();
