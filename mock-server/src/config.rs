@@ -179,7 +179,7 @@ switches! {
     enforce_time_expire: bool = true;
     /// The shortest allowed gap between order time and `time_expire`, in
     /// seconds (WeChat's current text recommends 1 minute, older text 5).
-    time_expire_min_seconds: u64 = 60;
+    time_expire_min_seconds: u64 = wxpay_core::model::rules::TIME_EXPIRE_MIN_SECS;
     /// Answer a re-entry with changed parameters with `INVALID_REQUEST`
     /// instead of the default `OUT_TRADE_NO_USED`.
     reentry_mismatch_invalid_request: bool = false;

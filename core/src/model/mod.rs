@@ -19,6 +19,7 @@ use alloc::string::String;
 
 use crate::ParamMap;
 
+pub mod answers;
 pub mod failure;
 mod reply;
 mod requests;

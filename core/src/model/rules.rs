@@ -29,6 +29,10 @@ pub const MAX_REFUNDS_PER_ORDER: usize = 50;
 /// Refunds are possible within one year of payment.
 pub const REFUND_WINDOW_SECS: u64 = 365 * 86_400;
 
+/// The shortest `time_expire` interval accepted by default, in seconds
+/// ("建议：最短失效时间间隔大于1分钟"; older docs said 5 minutes).
+pub const TIME_EXPIRE_MIN_SECS: u64 = 60;
+
 /// A wx.login code is valid for 5 minutes and usable once.
 pub const JSCODE_TTL_SECS: u64 = 5 * 60;
 

@@ -9,9 +9,10 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use wxpay_core::model::{BillType, DownloadBillRequest, Failure, RefundStatus, TradeState, rules};
 
-use super::{Ctx, todo_core};
+use super::Ctx;
 use crate::orders::{Order, lock};
 use crate::server::Reply;
+use wxpay_core::model::answers;
 
 // TODO(core): move — the bill column titles (protocol.md §2.10 only says
 // "CSV rows with each field prefixed by a backtick"; these are WeChat's
@@ -216,7 +217,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         .and_then(BillType::parse)
         .unwrap_or(BillType::All);
     let Some(text) = build(ctx, bill_type, day) else {
-        return Err(Failure::protocol(todo_core::NO_BILL_EXIST));
+        return Err(Failure::protocol(answers::NO_BILL_EXIST));
     };
     if req.tar_type.as_deref() == Some("GZIP") {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

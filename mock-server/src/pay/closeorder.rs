@@ -4,7 +4,7 @@ use wxpay_core::model::{
     CloseOrderRequest, CloseOrderResponse, ErrCode, Failure, TradeState, rules,
 };
 
-use super::{Ctx, todo_core};
+use super::Ctx;
 use crate::orders::{EventKind, lock};
 use crate::server::Reply;
 
@@ -31,7 +31,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
         let min_age = i64::try_from(rules::CLOSE_MIN_AGE_SECS).unwrap_or(i64::MAX);
         if ctx.switches.close_min_age && ctx.now - o.created_at < min_age {
-            return Err(todo_core::close_too_early());
+            return Err(Failure::close_too_early());
         }
         o.state = TradeState::Closed;
         o.closed_at = Some(ctx.now);

@@ -4,8 +4,9 @@
 use wxpay_core::model::Failure;
 use wxpay_core::{DiagnoseOptions, Diagnosis, ParamMap, diagnose};
 
-use super::{Ctx, todo_core};
+use super::Ctx;
 use crate::server::Reply;
+use wxpay_core::model::answers;
 
 /// The extra response field carrying the doctor's finding.
 pub(crate) const FIELD: &str = "mock_sign_diagnosis";
@@ -35,7 +36,7 @@ pub(crate) fn summary(d: &Diagnosis) -> String {
 /// Answers a request whose signature did not verify.
 pub(crate) fn sign_error(ctx: &Ctx<'_>, err: &wxpay_core::Error) -> Reply {
     let failure = if ctx.sandbox {
-        Failure::protocol(todo_core::SANDBOX_SIGN_ERROR)
+        Failure::protocol(answers::SANDBOX_SIGN_ERROR)
     } else {
         Failure::sign_error(ctx.switches.sign_error_as_business)
     };

@@ -10,7 +10,6 @@ pub(crate) mod payment;
 pub(crate) mod refund;
 pub(crate) mod refundquery;
 pub(crate) mod sandbox;
-pub(crate) mod todo_core;
 pub(crate) mod unifiedorder;
 
 use std::sync::Arc;
@@ -297,7 +296,7 @@ pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody
         return sandbox::getsignkey(app, merchant, &params, sign_type);
     }
     if route.sandbox && sign_type != rules::SANDBOX_SIGN_TYPE {
-        return protocol_fail(todo_core::SANDBOX_MD5_ONLY);
+        return protocol_fail(wxpay_core::model::answers::SANDBOX_MD5_ONLY);
     }
     let key = if route.sandbox {
         app.sandbox_key(merchant)

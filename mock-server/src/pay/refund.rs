@@ -9,8 +9,8 @@ use wxpay_core::model::{
 };
 use wxpay_core::{ApiKey, xml};
 
+use super::Ctx;
 use super::orderquery::find;
-use super::{Ctx, todo_core};
 use crate::app::App;
 use crate::notify::{Kind, NewNotification, RefundJob};
 use crate::orders::{EventKind, Order, Refund, lock};
@@ -40,7 +40,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         .claim_out_refund_no(ctx.sandbox, mch, &out_refund_no, seq)
         .is_err()
     {
-        return Err(todo_core::out_refund_no_used());
+        return Err(Failure::out_refund_no_used());
     }
     let delay = secs(ctx.switches.refund_delay_seconds);
     let now = ctx.now;
@@ -100,23 +100,23 @@ fn apply(
         .position(|r| *r.out_refund_no == *out_refund_no)
     {
         if o.refunds[idx].refund_fee != refund_fee || req.total_fee != Some(o.total_fee) {
-            return Err(todo_core::refund_fee_changed());
+            return Err(Failure::refund_fee_changed());
         }
         return Ok((idx, false));
     }
     if req.total_fee != Some(o.total_fee) {
-        return Err(todo_core::refund_total_fee_mismatch());
+        return Err(Failure::refund_total_fee_mismatch());
     }
     if o.paid_at
         .is_some_and(|p| ctx.now - p > secs(rules::REFUND_WINDOW_SECS))
     {
-        return Err(todo_core::refund_overdue());
+        return Err(Failure::refund_overdue());
     }
     if o.refunds.len() >= rules::MAX_REFUNDS_PER_ORDER {
-        return Err(todo_core::too_many_refunds());
+        return Err(Failure::too_many_refunds());
     }
     if o.refunded_fee() + refund_fee > o.total_fee {
-        return Err(todo_core::refund_exceeds_total());
+        return Err(Failure::refund_exceeds_total());
     }
     let idx = o.refunds.len();
     let notify_url = req

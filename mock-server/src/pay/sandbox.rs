@@ -24,7 +24,7 @@ pub(crate) fn getsignkey(
         Err(f) => return Reply::xml(encode(&f.to_params()), f.to_string()),
     };
     if sign_type != rules::SANDBOX_SIGN_TYPE {
-        return protocol_fail(super::todo_core::SANDBOX_MD5_ONLY);
+        return protocol_fail(wxpay_core::model::answers::SANDBOX_MD5_ONLY);
     }
     if let Err(e) = wxpay_core::verify(params, &merchant.key, Some(SignType::Md5)) {
         let f = Failure::sign_error(false);

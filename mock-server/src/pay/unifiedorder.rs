@@ -4,9 +4,10 @@ use wxpay_core::model::{
     ErrCode, Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
 };
 
-use super::{Ctx, todo_core};
+use super::Ctx;
 use crate::orders::{EventKind, Fields, Insert, Order, lock};
 use crate::server::Reply;
+use wxpay_core::model::answers;
 
 /// The fields not kept with the order (they change on every call).
 const NOT_STORED: &[&str] = &["nonce_str", "sign"];
@@ -25,9 +26,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let total_fee = req.total_fee.unwrap_or(0);
     if ctx.sandbox
         && sw.strict_sandbox_amounts
-        && !todo_core::SANDBOX_CASE_AMOUNTS.contains(&total_fee)
+        && !answers::SANDBOX_CASE_AMOUNTS.contains(&total_fee)
     {
-        return Err(todo_core::sandbox_amount_invalid(total_fee));
+        return Err(Failure::sandbox_amount_invalid(total_fee));
     }
     if sw.strict_openid && trade_type == TradeType::Jsapi {
         let openid = req.openid.as_deref().unwrap_or_default();
@@ -90,12 +91,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
                 .same_as(&ctx.params, UnifiedOrderRequest::REENTRY_IGNORED)
             {
                 o.event(now, EventKind::ReentryRefused);
-                let code = if sw.reentry_mismatch_invalid_request {
-                    ErrCode::InvalidRequest
-                } else {
-                    ErrCode::OutTradeNoUsed
-                };
-                return Err(Failure::business(code));
+                return Err(Failure::reentry_changed(
+                    sw.reentry_mismatch_invalid_request,
+                ));
             }
             // A prepay_id lives 2 hours; a re-entry after that gets a new one.
             if o.prepay_at + i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX) <= now {

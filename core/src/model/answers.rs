@@ -1,0 +1,101 @@
+//! The specific answers of the state-dependent checks (re-entry, closing,
+//! refunds, the sandbox), so that every responder words them the same way.
+//! Where WeChat's exact wording is not on record, the text is ours and the
+//! err_code is the documented one (protocol.md §2.6, §2.7, §1.11).
+
+use alloc::format;
+
+use super::{ErrCode, Failure};
+
+/// The sandbox's answer to a bad signature (protocol.md §1.11).
+pub const SANDBOX_SIGN_ERROR: &str =
+    "沙箱验证签名失败，请确认沙箱签名key是否正确（通过getsignkey调用生成）";
+
+/// The sandbox refuses HMAC-SHA256 (its wording is not on record).
+pub const SANDBOX_MD5_ONLY: &str = "签名类型不支持：仿真测试系统只支持MD5签名";
+
+/// The old sandbox's public test-case amounts in fen (protocol.md §1.11):
+/// 101 JSAPI success; 501/502 native; 551/552 JSAPI (免充值); 1001 micropay;
+/// 1003 JSAPI.
+pub const SANDBOX_CASE_AMOUNTS: &[i64] = &[101, 501, 502, 551, 552, 1001, 1003];
+
+/// downloadbill: no bill for that day (a bare `return_msg`, §2.6).
+pub const NO_BILL_EXIST: &str = "No Bill Exist";
+
+impl Failure {
+    /// The sandbox's answer to an amount that is not a test case (easywechat#507).
+    #[must_use]
+    pub fn sandbox_amount_invalid(total_fee: i64) -> Self {
+        Self::protocol(format!(
+            "沙箱支付金额({total_fee})无效，请检查需要验收的case"
+        ))
+    }
+
+    /// closeorder within [`super::rules::CLOSE_MIN_AGE_SECS`] of creation (§2.7).
+    #[must_use]
+    pub fn close_too_early() -> Self {
+        Self::business_des(
+            ErrCode::TradeStateError,
+            "订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟",
+        )
+    }
+
+    /// Re-entry with changed business parameters (§2.4): `OUT_TRADE_NO_USED`,
+    /// or `INVALID_REQUEST` (the apifox mirror's variant) when `invalid_request`.
+    #[must_use]
+    pub fn reentry_changed(invalid_request: bool) -> Self {
+        if invalid_request {
+            Self::business_des(
+                ErrCode::InvalidRequest,
+                "订单重入时，要求参数值与原请求一致",
+            )
+        } else {
+            Self::business(ErrCode::OutTradeNoUsed)
+        }
+    }
+
+    /// An expired prepay_id / order past its `time_expire`.
+    #[must_use]
+    pub fn order_expired() -> Self {
+        Self::business_des(ErrCode::OrderClosed, "订单已过期，请重新下单")
+    }
+
+    /// refund: the request's total_fee differs from the order's.
+    #[must_use]
+    pub fn refund_total_fee_mismatch() -> Self {
+        Self::business_des(ErrCode::InvalidRequest, "订单金额与实际金额不一致")
+    }
+
+    /// refund: the same out_refund_no with a different amount.
+    #[must_use]
+    pub fn refund_fee_changed() -> Self {
+        Self::business_des(
+            ErrCode::InvalidRequest,
+            "订单金额或退款金额与之前请求不一致，请核实后再试",
+        )
+    }
+
+    /// refund: the refunds would exceed the order's total.
+    #[must_use]
+    pub fn refund_exceeds_total() -> Self {
+        Self::business_des(ErrCode::NotEnough, "申请退款金额超过订单可退金额")
+    }
+
+    /// refund: more than [`super::rules::MAX_REFUNDS_PER_ORDER`] refunds.
+    #[must_use]
+    pub fn too_many_refunds() -> Self {
+        Self::business_des(ErrCode::InvalidRequest, "订单已经超过可退款的最大次数50次")
+    }
+
+    /// refund: the out_refund_no belongs to another order.
+    #[must_use]
+    pub fn out_refund_no_used() -> Self {
+        Self::business_des(ErrCode::InvalidRequest, "商户退款单号已被使用")
+    }
+
+    /// refund: more than [`super::rules::REFUND_WINDOW_SECS`] after payment.
+    #[must_use]
+    pub fn refund_overdue() -> Self {
+        Self::business(ErrCode::TradeOverdue)
+    }
+}
