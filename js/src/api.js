@@ -55,9 +55,21 @@ function createApi(raw, platform) {
     return encoder.encodeInto(s, u8().subarray(ptr, ptr + cap)).written;
   }
 
+  // The sign as a string: 32 or 64 ASCII hex bytes. Explicit arguments:
+  // four times faster than String.fromCharCode.apply on a subarray.
+  function hex32(h, p) {
+    return String.fromCharCode(
+      h[p], h[p + 1], h[p + 2], h[p + 3], h[p + 4], h[p + 5], h[p + 6], h[p + 7],
+      h[p + 8], h[p + 9], h[p + 10], h[p + 11], h[p + 12], h[p + 13], h[p + 14], h[p + 15],
+      h[p + 16], h[p + 17], h[p + 18], h[p + 19], h[p + 20], h[p + 21], h[p + 22], h[p + 23],
+      h[p + 24], h[p + 25], h[p + 26], h[p + 27], h[p + 28], h[p + 29], h[p + 30], h[p + 31]
+    );
+  }
+
   function readSign(n) {
     if (signAddr < 0) signAddr = raw.ioSign();
-    return String.fromCharCode.apply(null, u8().subarray(signAddr, signAddr + n));
+    var h = u8();
+    return n === 32 ? hex32(h, signAddr) : hex32(h, signAddr) + hex32(h, signAddr + 32);
   }
 
   // Field names by the id parseXmlIo gives them, interned once: property
@@ -65,7 +77,7 @@ function createApi(raw, platform) {
   var keyNames = [];
   function intern(s) {
     var o = {};
-    o[s] = 0;
+    Object.defineProperty(o, s, { value: 0, enumerable: true }); // "__proto__" too
     return objectKeys(o)[0];
   }
 

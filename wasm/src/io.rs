@@ -33,6 +33,8 @@ pub(crate) struct Io {
     /// The ids of the last document's fields, in order: WeChat sends the
     /// same fields in the same order, so the j-th name is usually known.
     pub(crate) last: Vec<u32>,
+    /// Spare buffer for the next document's ids (swapped with `last`).
+    pub(crate) seq: Vec<u32>,
 }
 
 /// At most this many distinct field names get an id.
@@ -76,6 +78,7 @@ std::thread_local! {
             side: String::new(),
             keys: Vec::new(),
             last: Vec::new(),
+            seq: Vec::new(),
         })
     };
 }
@@ -137,12 +140,29 @@ impl<'a> Utf16Cursor<'a> {
     }
 }
 
-/// UTF-16 length of valid UTF-8: one unit per char, two for 4-byte chars.
+/// UTF-16 length of valid UTF-8: one unit per char (bytes that are not
+/// continuation bytes `10xxxxxx`), plus one more for each 4-byte char (lead
+/// byte `11110xxx`). Eight bytes at a time.
 pub(crate) fn utf16_len(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .map(|&b| usize::from(b & 0xc0 != 0x80) + usize::from(b >= 0xf0))
-        .sum()
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    let mut units = 0usize;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        // Per byte: bit 7 set and bit 6 clear → continuation.
+        let cont = (w >> 7) & !(w >> 6) & LOW;
+        // Per byte: bits 7..4 all set → lead byte of a 4-byte char.
+        let lead4 = (w >> 7) & (w >> 6) & (w >> 5) & (w >> 4) & LOW;
+        units += 8 - cont.count_ones() as usize + lead4.count_ones() as usize;
+    }
+    units
+        + chunks
+            .remainder()
+            .iter()
+            .map(|&b| usize::from(b & 0xc0 != 0x80) + usize::from(b >= 0xf0))
+            .sum::<usize>()
 }
 
 #[cfg(test)]
@@ -160,6 +180,24 @@ mod tests {
         assert_eq!(c.at(9), 5);
         assert_eq!(c.at(1), 1, "going back restarts");
         assert_eq!(utf16_len("😀中a".as_bytes()), 4);
+        for text in [
+            "",
+            "abcdefgh",
+            "中文测试😀😀 a",
+            "ü😀中aaaaaaaaaaaaaaaaaa𝄞",
+            "\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}",
+        ] {
+            assert_eq!(
+                utf16_len(text.as_bytes()),
+                text.encode_utf16().count(),
+                "{text}"
+            );
+            for i in 0..=text.len() {
+                if let Some(prefix) = text.get(..i) {
+                    assert_eq!(utf16_len(prefix.as_bytes()), prefix.encode_utf16().count());
+                }
+            }
+        }
         let mut a = Utf16Cursor::new(b"abc");
         assert_eq!(a.at(2), 2);
     }

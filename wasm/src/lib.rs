@@ -13,7 +13,7 @@
 //! Crossing into wasm costs per string, so parameter lists cross as **one**
 //! string: a few fixed leading items (sign type, key, …) and then the pairs,
 //! each item followed by NUL: `head0 \0 head1 \0 k1 \0 v1 \0 k2 \0 v2 \0 …`.
-//! The facade encodes it straight into a scratch buffer (see [`io`]) and
+//! The facade encodes it straight into a scratch buffer (see `src/io.rs`) and
 //! passes its byte length and the number of items it joined. When a key or
 //! value itself contains NUL the split yields more items than that, the
 //! `…Io` function reports it, and the facade calls the `…List` twin, which
@@ -23,7 +23,7 @@
 //!
 //! # Two modules
 //!
-//! The signature doctor ([`wxpay_core::diagnose`]) is as large as everything
+//! The signature doctor ([`wxpay_core::diagnose()`]) is as large as everything
 //! else together, so it is built separately, with the `doctor` feature: that
 //! build exports only `diagnoseList`, the default build everything else. The
 //! package loads the doctor on first use (Node) or on `initDoctor()` (web,
