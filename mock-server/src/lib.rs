@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+pub mod attack;
 mod clock;
 pub mod config;
 mod control;

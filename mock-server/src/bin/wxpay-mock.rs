@@ -20,6 +20,7 @@ wxpay-mock: a stateful mock of WeChat Pay API v2 and jscode2session
 
 USAGE:
     wxpay-mock serve [OPTIONS]
+    wxpay-mock attack --notify-url <URL> [ATTACK OPTIONS]
     wxpay-mock --help | --version
 
 OPTIONS (serve):
@@ -33,6 +34,21 @@ OPTIONS (serve):
     --log <FILTER>       Log filter, e.g. info, warn, wxpay_mock=debug
                          [default: info; env WXPAY_MOCK_LOG or RUST_LOG]
     --quiet              Same as --log warn (no per-request lines)
+
+ATTACK: sends your payment-notify handler the forgeries it must refuse (no sign,
+wrong sign, another key's sign, a changed amount, XXE, billion laughs, 4 MiB,
+non-UTF-8) and genuine notifies it must accept (MD5 or HMAC-SHA256 without
+sign_type, and a replay), then prints a report card. Exit 0 when every answer is
+right, 1 when one is wrong, 2 on bad arguments.
+    --notify-url <URL>   The handler (http:// only)
+    --merchant <MCH_ID>  A merchant from the built-in ones or --config [default: 10000100]
+    --config <FILE>      TOML config with [[merchants]]
+    --key <KEY> --appid <APPID> --mch-id <MCH_ID>
+                         Or give the merchant directly (all three)
+    --out-trade-no <NO>  An unpaid order your handler knows [default: wxpay-mock-attack-1]
+    --total-fee <FEN>    That order's amount [default: 1]
+    --sign-type <T>      The order's sign type, MD5 or HMAC-SHA256 [default: MD5]
+    --timeout <SECS>     Wait per answer [default: 10]
 
 Every switch can also be set with WXPAY_MOCK_<NAME> (upper case). Switches:
 ";
@@ -76,6 +92,7 @@ struct Args {
 
 enum Command {
     Serve(Args),
+    Attack(Box<wxpay_mock::attack::Target>),
     Bare(u16),
     Help,
     Version,
@@ -99,6 +116,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
         };
         match a.as_str() {
             "serve" if first => {}
+            "attack" if first => return parse_attack(it).map(|t| Command::Attack(Box::new(t))),
             "bare-bench" if first => bare = true,
             "help" | "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
@@ -129,6 +147,128 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
         return Ok(Command::Bare(args.port.unwrap_or(8788)));
     }
     Ok(Command::Serve(args))
+}
+
+fn parse_attack(
+    mut it: impl Iterator<Item = String>,
+) -> Result<wxpay_mock::attack::Target, String> {
+    let (mut url, mut merchant, mut config, mut key, mut appid, mut mch_id) =
+        (None, None, None, None, None, None);
+    let mut out_trade_no = "wxpay-mock-attack-1".to_owned();
+    let mut total_fee = 1_i64;
+    let mut sign_type = wxpay_core::SignType::Md5;
+    let mut timeout = 10.0_f64;
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{a} needs a value (see --help)"))
+        };
+        match a.as_str() {
+            "--notify-url" => url = Some(value()?),
+            "--merchant" => merchant = Some(value()?),
+            "--config" => config = Some(PathBuf::from(value()?)),
+            "--key" => key = Some(value()?),
+            "--appid" => appid = Some(value()?),
+            "--mch-id" => mch_id = Some(value()?),
+            "--out-trade-no" => out_trade_no = value()?,
+            "--total-fee" => {
+                let v = value()?;
+                total_fee = v.parse().ok().filter(|f| *f > 0).ok_or_else(|| {
+                    format!("--total-fee {v:?}: expected a positive integer (fen)")
+                })?;
+            }
+            "--sign-type" => {
+                let v = value()?;
+                sign_type = v
+                    .parse()
+                    .map_err(|_| format!("--sign-type {v:?}: expected MD5 or HMAC-SHA256"))?;
+            }
+            "--timeout" => {
+                let v = value()?;
+                timeout = v
+                    .parse()
+                    .ok()
+                    .filter(|t: &f64| t.is_finite() && *t > 0.0 && *t <= 600.0)
+                    .ok_or_else(|| format!("--timeout {v:?}: expected seconds, 0-600"))?;
+            }
+            "help" | "-h" | "--help" => return Err("see wxpay-mock --help".into()),
+            other => return Err(format!("attack: unknown argument {other:?} (see --help)")),
+        }
+    }
+    let notify_url = url.ok_or("attack needs --notify-url URL (see --help)")?;
+    let (mch_id, key, appid) = match (key, appid, mch_id) {
+        (Some(k), Some(a), Some(m)) => {
+            if merchant.is_some() {
+                return Err("attack: give --merchant or --key/--appid/--mch-id, not both".into());
+            }
+            (m, wxpay_core::ApiKey::new(k), a)
+        }
+        (None, None, None) => {
+            let cfg = match &config {
+                Some(p) => Config::from_file(p)?,
+                None => Config::default(),
+            };
+            let id = merchant.unwrap_or_else(|| DEFAULT_MCH_ID.to_owned());
+            let m = cfg.merchant(&id).ok_or_else(|| {
+                format!("attack: merchant {id:?} is not configured (give --config FILE, or --key, --appid and --mch-id)")
+            })?;
+            let appid = appid_of(&cfg, m)?;
+            (m.mch_id.clone(), m.key.clone(), appid)
+        }
+        _ => return Err("attack: --key, --appid and --mch-id go together".into()),
+    };
+    Ok(wxpay_mock::attack::Target {
+        notify_url,
+        appid,
+        mch_id,
+        key,
+        out_trade_no,
+        total_fee,
+        sign_type,
+        timeout: std::time::Duration::from_secs_f64(timeout),
+    })
+}
+
+fn appid_of(cfg: &Config, m: &wxpay_mock::Merchant) -> Result<String, String> {
+    m.appids
+        .first()
+        .cloned()
+        .or_else(|| (m.mch_id == DEFAULT_MCH_ID).then(|| DEFAULT_APPID.to_owned()))
+        .or_else(|| cfg.apps.first().map(|a| a.appid.clone()))
+        .ok_or_else(|| format!("attack: merchant {:?} has no appid (add appids, or give --appid with --key and --mch-id)", m.mch_id))
+}
+
+fn attack(t: &wxpay_mock::attack::Target) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wxpay-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(wxpay_mock::attack::run(t)) {
+        Ok(report) => {
+            let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
+                "wxpay-mock attack on {} (mch_id {}, appid {}, out_trade_no {}, total_fee {})\n",
+                t.notify_url, t.mch_id, t.appid, t.out_trade_no, t.total_fee
+            );
+            let _ = write!(out, "{}", report.render());
+            if report.all_right() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("wxpay-mock: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn config_from(args: &Args, env: &HashMap<String, String>) -> Result<Config, String> {
@@ -194,6 +334,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Bare(port) => return bare(port),
+        Command::Attack(t) => return attack(&t),
         Command::Serve(a) => a,
     };
     let cfg = match config_from(&args, &env) {
