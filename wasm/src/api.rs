@@ -249,6 +249,7 @@ fn write_fields_of(io: &mut io::Io, input: Result<&[u8], JsValue>) -> Result<u32
     let map = xml::decode(input).map_err(xml_error)?;
     let mut out = core::mem::take(&mut io.out);
     let mut side = core::mem::take(&mut io.side);
+    let keys_before = io.keys.len();
     let mut seq = core::mem::take(&mut io.seq);
     seq.clear();
     out.clear();
@@ -301,7 +302,13 @@ fn write_fields_of(io: &mut io::Io, input: Result<&[u8], JsValue>) -> Result<u32
     io.seq = core::mem::replace(&mut io.last, seq);
     match addr {
         Some(a) if !failed => Ok(a),
-        _ => Err(bad_call()),
+        _ => {
+            // The facade will not read this table: forget the names it
+            // would have learnt, so ids stay in step with its cache.
+            io.keys.truncate(keys_before);
+            io.last.clear();
+            Err(bad_call())
+        }
     }
 }
 
