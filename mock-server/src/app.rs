@@ -106,6 +106,8 @@ pub(crate) struct App {
     pub(crate) instance: u16,
     /// Set to stop the background tasks.
     pub(crate) stop: watch::Sender<bool>,
+    /// The web console's change feed and recorded XML exchanges.
+    pub(crate) console: crate::console::Console,
 }
 
 impl App {
@@ -122,6 +124,7 @@ impl App {
             sandbox_gen: Mutex::new(HashMap::new()),
             instance: fastrand::u16(..),
             stop,
+            console: crate::console::Console::new(),
             config,
         })
     }
@@ -230,6 +233,7 @@ impl App {
         lock(&self.sandbox_gen).clear();
         self.clock.reset();
         *lock(&self.switches) = self.config.switches.clone();
+        self.console.clear();
     }
 
     /// Settles a refund that has waited its `refund_delay_seconds`.
@@ -291,12 +295,18 @@ impl App {
                 return;
             }
             let t = self.notifier.take_due(self.clock.now_ms());
-            for j in t.refunds {
-                self.settle_refund(j);
+            if !t.refunds.is_empty() {
+                for j in t.refunds {
+                    self.settle_refund(j);
+                }
+                self.console.changed();
             }
             for d in t.deliveries {
                 let app = Arc::clone(&self);
-                tokio::spawn(async move { app.notifier.attempt(d).await });
+                tokio::spawn(async move {
+                    app.notifier.attempt(d).await;
+                    app.console.changed();
+                });
             }
             let sleep = t
                 .next_ms

@@ -25,6 +25,7 @@ mod app;
 pub mod attack;
 mod clock;
 pub mod config;
+mod console;
 mod control;
 mod jscode;
 mod notify;

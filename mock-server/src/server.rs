@@ -191,8 +191,16 @@ where
     B: Body,
     B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
 {
+    if crate::console::is_console_path(path) {
+        return crate::console::handle(&app, path, req).await;
+    }
     if let Some(rest) = path.strip_prefix("/mock/") {
-        return crate::control::handle(&app, rest, req).await;
+        let mutates = req.method() != Method::GET;
+        let reply = crate::control::handle(&app, rest, req).await;
+        if mutates {
+            app.console.changed();
+        }
+        return reply;
     }
     if path == "/mock" {
         return crate::control::handle(&app, "", req).await;
@@ -220,7 +228,13 @@ where
     } else {
         ReadBody::Ok(Bytes::new())
     };
-    crate::pay::handle(&app, route, is_post, body)
+    let sent = match &body {
+        ReadBody::Ok(b) => b.clone(),
+        _ => Bytes::new(),
+    };
+    let reply = crate::pay::handle(&app, route, is_post, body);
+    app.console.record(app.clock.now(), path, sent, &reply);
+    reply
 }
 
 async fn service(

@@ -1,0 +1,211 @@
+//! The sandbox console: a web page served at `/` and `/mock/ui` to watch and
+//! drive orders, notifies, the clock and the signature doctor.
+//!
+//! The page is a client of the control API (`/mock/…`) and of the XML
+//! endpoints; this module only serves its embedded assets, a long-poll
+//! change feed (`/mock/ui/events`) and the raw XML exchanges it records.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use hyper::body::Body;
+use hyper::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::orders::lock;
+use crate::server::Reply;
+
+mod web_pkg {
+    include!(concat!(env!("OUT_DIR"), "/web_pkg.rs"));
+}
+
+const INDEX_HTML: &str = include_str!("../../console/index.html");
+const APP_JS: &str = include_str!("../../console/app.js");
+const STYLE_CSS: &str = include_str!("../../console/style.css");
+
+/// How many XML exchanges the console keeps (the oldest are dropped).
+const MAX_EXCHANGES: usize = 1000;
+/// The longest request or response body kept per exchange.
+const MAX_EXCHANGE_BYTES: usize = 16 * 1024;
+/// How long a long-poll waits for a change before answering anyway.
+const POLL_WAIT: core::time::Duration = core::time::Duration::from_secs(20);
+
+/// One XML request and its answer, as sent on the wire.
+struct Exchange {
+    seq: u64,
+    at: i64,
+    path: String,
+    request: Bytes,
+    response: Bytes,
+    status: u16,
+}
+
+/// The console's state: a change counter and the recent XML exchanges.
+pub(crate) struct Console {
+    version: watch::Sender<u64>,
+    exchanges: Mutex<VecDeque<Exchange>>,
+}
+
+impl Console {
+    pub(crate) fn new() -> Self {
+        let (version, _) = watch::channel(0);
+        Self {
+            version,
+            exchanges: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Tells waiting consoles that something changed.
+    pub(crate) fn changed(&self) {
+        self.version.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Records an XML exchange (bodies cut at 16 KiB) and signals a change.
+    pub(crate) fn record(&self, at: i64, path: &str, request: Bytes, reply: &Reply) {
+        let cut = |b: Bytes| {
+            if b.len() > MAX_EXCHANGE_BYTES {
+                b.slice(..MAX_EXCHANGE_BYTES)
+            } else {
+                b
+            }
+        };
+        {
+            let mut ex = lock(&self.exchanges);
+            let seq = ex.back().map_or(1, |e| e.seq + 1);
+            if ex.len() >= MAX_EXCHANGES {
+                ex.pop_front();
+            }
+            ex.push_back(Exchange {
+                seq,
+                at,
+                path: path.to_owned(),
+                request: cut(request),
+                response: cut(reply.body.clone()),
+                status: reply.status.as_u16(),
+            });
+        }
+        self.changed();
+    }
+
+    pub(crate) fn clear(&self) {
+        lock(&self.exchanges).clear();
+        self.changed();
+    }
+
+    /// The exchanges whose request or response names `out_trade_no`.
+    fn exchanges_json(&self, out_trade_no: Option<&str>) -> Value {
+        let needle = out_trade_no.map(|n| format!("<out_trade_no>{n}</out_trade_no>"));
+        let needle_cdata =
+            out_trade_no.map(|n| format!("<out_trade_no><![CDATA[{n}]]></out_trade_no>"));
+        let ex = lock(&self.exchanges);
+        let list: Vec<Value> = ex
+            .iter()
+            .filter_map(|e| {
+                let req = String::from_utf8_lossy(&e.request);
+                let resp = String::from_utf8_lossy(&e.response);
+                if let (Some(n), Some(c)) = (&needle, &needle_cdata) {
+                    let hit = |s: &str| s.contains(n.as_str()) || s.contains(c.as_str());
+                    if !hit(&req) && !hit(&resp) {
+                        return None;
+                    }
+                }
+                Some(json!({
+                    "seq": e.seq,
+                    "at": e.at,
+                    "at_beijing": wxpay_core::model::rules::format_datetime(e.at),
+                    "path": e.path,
+                    "status": e.status,
+                    "request": req,
+                    "response": resp,
+                }))
+            })
+            .collect();
+        Value::Array(list)
+    }
+}
+
+/// Whether `path` is served by the console.
+pub(crate) fn is_console_path(path: &str) -> bool {
+    path == "/" || path == "/mock/ui" || path.starts_with("/mock/ui/")
+}
+
+fn asset(content_type: &'static str, body: impl Into<Bytes>, name: &str) -> Reply {
+    Reply::text(
+        StatusCode::OK,
+        content_type,
+        body,
+        format!("console {name}"),
+    )
+}
+
+fn error(status: StatusCode, msg: String) -> Reply {
+    Reply::json(status, &json!({ "error": msg }))
+}
+
+/// Serves a console path.
+pub(crate) async fn handle<B>(app: &App, path: &str, req: Request<B>) -> Reply
+where
+    B: Body,
+{
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{path} answers GET only; actions go through the control API under /mock/"),
+        );
+    }
+    let query = crate::jscode::parse_query(req.uri().query().unwrap_or_default());
+    let rest = path
+        .strip_prefix("/mock/ui")
+        .unwrap_or("")
+        .trim_start_matches('/');
+    match rest {
+        "" | "index.html" => asset("text/html; charset=utf-8", INDEX_HTML, "index.html"),
+        "app.js" => asset("text/javascript; charset=utf-8", APP_JS, "app.js"),
+        "style.css" => asset("text/css; charset=utf-8", STYLE_CSS, "style.css"),
+        "pkg" | "pkg/" => Reply::json(
+            StatusCode::OK,
+            &json!({ "embedded": web_pkg::WEB_PKG.iter().map(|(n, b)| json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>() }),
+        ),
+        "events" => {
+            let since = query.get("since").and_then(|s| s.parse::<u64>().ok());
+            let mut rx = app.console.version.subscribe();
+            let current = *rx.borrow_and_update();
+            // Without `since` (the first call) answer at once.
+            if since == Some(current) {
+                let _ = tokio::time::timeout(POLL_WAIT, rx.changed()).await;
+            }
+            let v = *rx.borrow();
+            Reply::json(StatusCode::OK, &json!({ "version": v }))
+        }
+        "exchanges" => Reply::json(
+            StatusCode::OK,
+            &app.console
+                .exchanges_json(query.get("out_trade_no").map(String::as_str)),
+        ),
+        _ => {
+            if let Some(name) = rest.strip_prefix("pkg/") {
+                if let Some((_, bytes)) = web_pkg::WEB_PKG.iter().find(|(n, _)| *n == name) {
+                    let ct = if name.ends_with(".wasm") {
+                        "application/wasm"
+                    } else {
+                        "text/javascript; charset=utf-8"
+                    };
+                    return asset(ct, Bytes::from_static(bytes), name);
+                }
+                if web_pkg::WEB_PKG.is_empty() {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "this binary was built without the wxpay-devkit/web package: run `bash js/scripts/ci.sh`, then rebuild the mock (cargo build -p wxpay-mock)".to_owned(),
+                    );
+                }
+            }
+            error(
+                StatusCode::NOT_FOUND,
+                format!("no console file {path:?}: the console is at / and /mock/ui"),
+            )
+        }
+    }
+}
