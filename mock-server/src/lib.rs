@@ -35,6 +35,8 @@ mod server;
 
 #[doc(hidden)]
 pub mod bare;
+#[doc(hidden)]
+pub mod harness;
 
 pub use crate::clock::MockClock;
 pub use crate::config::{AppConfig, Config, Merchant, Switches};
