@@ -2,6 +2,7 @@
 //! and `.wasm`, produced by `js/scripts/ci.sh`) into the console when it
 //! exists; otherwise embeds nothing, and the console's doctor panel says how
 //! to build it. A clean checkout builds without the JS build.
+//! `WXPAY_MOCK_NO_WEB_PKG=1` embeds nothing even when the package exists.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,11 @@ fn main() {
     let web = js.join("dist").join("web");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("web_pkg.rs");
     println!("cargo:rerun-if-changed=build.rs");
-    let complete = FILES.iter().all(|f| web.join(f).is_file());
+    // WXPAY_MOCK_NO_WEB_PKG=1 builds the console without the package even
+    // when it exists (to check the fallback, or for a smaller binary).
+    println!("cargo:rerun-if-env-changed=WXPAY_MOCK_NO_WEB_PKG");
+    let skip = std::env::var_os("WXPAY_MOCK_NO_WEB_PKG").is_some_and(|v| !v.is_empty() && v != "0");
+    let complete = !skip && FILES.iter().all(|f| web.join(f).is_file());
     let mut code = String::from(
         "/// The embedded `wxpay-devkit/web` files (name, bytes); empty when not built.\npub(crate) static WEB_PKG: &[(&str, &[u8])] = &[\n",
     );

@@ -388,7 +388,7 @@ async function loadSetup() {
         const shown = el('span', { class: 'mono', text: mask(state.keys.get(m.mch_id)) });
         const input = el('input', { id, type: 'password', autocomplete: 'off', placeholder: 'type to set', 'aria-label': `API key of ${m.mch_id}`,
           onchange: () => { if (input.value) { state.keys.set(m.mch_id, input.value); input.value = ''; shown.textContent = mask(state.keys.get(m.mch_id)); } } });
-        return el('tr', {}, el('td', { class: 'mono', text: m.mch_id }), el('td', { class: 'mono', text: m.appids.join(', ') }), el('td', {}, shown, input));
+        return el('tr', {}, el('td', { class: 'mono nowrap', text: m.mch_id }), el('td', { class: 'mono', text: m.appids.join(', ') }), el('td', {}, shown, input));
       }))),
     el('p', { class: 'muted', text: 'Keys are masked and never sent anywhere but into the signature of close/refund calls made from this page. The built-in merchant uses the public documentation key.' }));
 

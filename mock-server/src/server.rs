@@ -191,7 +191,10 @@ where
     B: Body,
     B::Error: Into<Box<dyn core::error::Error + Send + Sync>>,
 {
-    if crate::console::is_console_path(path) {
+    // GET only: a misdirected POST to `/` still gets the XML 404 below.
+    if (req.method() == Method::GET || req.method() == Method::HEAD)
+        && crate::console::is_console_path(path)
+    {
         return crate::console::handle(&app, path, req).await;
     }
     if let Some(rest) = path.strip_prefix("/mock/") {
