@@ -20,7 +20,7 @@
 // wasm32-unknown-unknown target, wasm-bindgen on PATH and `npm ci` done in
 // js/ (js/scripts/ci.sh installs all of that).
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,7 +115,12 @@ step(`wasm-bindgen ${cliVersion} (nodejs, web, wx × ${MAIN}, ${DOCTOR})`);
 const wasmOptBin = join(jsDir, 'node_modules', 'binaryen', 'bin', 'wasm-opt');
 if (!existsSync(wasmOptBin)) fail('node_modules/binaryen is missing: run `npm ci` in js/');
 function wasmOpt(args) {
-  run(process.execPath, [wasmOptBin, ...args]);
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [wasmOptBin, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) fail(`wasm-opt ${args.join(' ')} failed:\n${stderr}`);
+      resolvePromise();
+    });
+  });
 }
 // The default flavour keeps the features Rust enables by default.
 const defaultFeatures = [
@@ -124,18 +129,26 @@ const defaultFeatures = [
 ];
 const optLevel = '-O3';
 const opt = {};
+// Two chains at a time (the machine has two cores); each module's MVP
+// lowering and optimisation run in sequence.
+const jobs = [];
 for (const name of [MAIN, DOCTOR]) {
   opt[name] = join(pkgDir, `${name}.opt.wasm`);
-  wasmOpt([...defaultFeatures, optLevel, join(pkgDir, 'nodejs', `${name}_bg.wasm`), '-o', opt[name]]);
+  jobs.push(() => wasmOpt([...defaultFeatures, optLevel, join(pkgDir, 'nodejs', `${name}_bg.wasm`), '-o', opt[name]]));
   const lowered = join(pkgDir, `${name}.lowered.wasm`);
   opt[`${name}Mvp`] = join(pkgDir, `${name}.mvp.wasm`);
-  wasmOpt([
-    '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext', '--enable-nontrapping-float-to-int',
-    '--llvm-memory-copy-fill-lowering', '--signext-lowering', '--llvm-nontrapping-fptoint-lowering',
-    join(pkgDir, 'wx', `${name}_bg.wasm`), '-o', lowered,
-  ]);
-  wasmOpt(['--mvp-features', '--enable-mutable-globals', optLevel, lowered, '-o', opt[`${name}Mvp`]]);
+  jobs.push(async () => {
+    await wasmOpt([
+      '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext', '--enable-nontrapping-float-to-int',
+      '--llvm-memory-copy-fill-lowering', '--signext-lowering', '--llvm-nontrapping-fptoint-lowering',
+      join(pkgDir, 'wx', `${name}_bg.wasm`), '-o', lowered,
+    ]);
+    await wasmOpt(['--mvp-features', '--enable-mutable-globals', optLevel, lowered, '-o', opt[`${name}Mvp`]]);
+  });
 }
+await Promise.all([0, 1].map(async () => {
+  while (jobs.length) await jobs.shift()();
+}));
 step(`wasm-opt ${optLevel} (default) and lowering + ${optLevel} (MVP)`);
 
 // ---------------------------------------------------------------- dist
