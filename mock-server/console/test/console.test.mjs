@@ -171,7 +171,7 @@ try {
   assert.equal(await page.textContent('#doctor-expected'), good);
   assert.match(await page.textContent('#doctor-canonical'), /appid=wxd930ea5d5a258f4f&body=test/);
   assert.doesNotMatch(await page.textContent('#doctor-out'), new RegExp(KEY));
-  await page.locator('#doctor').scrollIntoViewIfNeeded();
+  await page.locator('#doctor-out').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(artifacts, '3-doctor-1280.png') });
 
   log('the doctor on bad input says what is wrong');

@@ -173,9 +173,16 @@ where
             let since = query.get("since").and_then(|s| s.parse::<u64>().ok());
             let mut rx = app.console.version.subscribe();
             let current = *rx.borrow_and_update();
-            // Without `since` (the first call) answer at once.
+            // Without `since` (the first call) answer at once; a server
+            // shutting down answers at once too, so polls never delay it.
             if since == Some(current) {
-                let _ = tokio::time::timeout(POLL_WAIT, rx.changed()).await;
+                let mut stop = app.stop.subscribe();
+                if !*stop.borrow_and_update() {
+                    tokio::select! {
+                        _ = tokio::time::timeout(POLL_WAIT, rx.changed()) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
             }
             let v = *rx.borrow();
             Reply::json(StatusCode::OK, &json!({ "version": v }))
