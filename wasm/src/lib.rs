@@ -6,7 +6,7 @@
 //! wxpay-core's. This crate only moves values across the boundary. The JS
 //! facade (`js/src/api.js`) checks JS types (plain object or `Map`; string,
 //! integer number or bigint values; `null`/`undefined`/`""` skipped) and
-//! calls the exports of [`api`] (and of `doctor`, in the doctor's build),
+//! calls the exports of `api` (and of `doctor`, in the doctor's build),
 //! which are not a public API of their own.
 //!
 //! # The boundary
