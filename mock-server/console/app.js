@@ -16,6 +16,9 @@ const state = {
 };
 // WeChat's documentation example merchant, built into the mock; its key is
 // public (the mock's README prints it). Other keys must be typed in.
+// The page re-renders on every change: keep it light with many orders.
+const MAX_ROWS = 200;
+const MAX_NOTIFS = 50;
 const DOC_MERCHANT = { mch_id: '10000100', key: '192006250b4c09247ec02edce69f6a2d' };
 
 // ------------------------------------------------------------------ helpers
@@ -104,8 +107,8 @@ async function loadOrders() {
   const orders = await api('GET', '/mock/orders');
   orders.sort((a, b) => b.created_at - a.created_at);
   state.orders = orders;
-  $('#orders-count').textContent = `(${orders.length})`;
-  const rows = orders.map((o) => {
+  $('#orders-count').textContent = orders.length > MAX_ROWS ? `(newest ${MAX_ROWS} of ${orders.length})` : `(${orders.length})`;
+  const rows = orders.slice(0, MAX_ROWS).map((o) => {
     const sel = state.selected && state.selected.out_trade_no === o.out_trade_no && state.selected.mch_id === o.mch_id;
     return el('tr', { class: sel ? 'sel' : '', 'data-out-trade-no': o.out_trade_no },
       el('td', {}, el('button', { type: 'button', class: 'link', 'aria-pressed': sel ? 'true' : 'false',
@@ -220,13 +223,13 @@ async function refund(o, fee) {
 async function loadNotifications() {
   const list = await api('GET', '/mock/notifications');
   list.sort((a, b) => b.id - a.id);
-  $('#notif-count').textContent = `(${list.length})`;
+  $('#notif-count').textContent = list.length > MAX_NOTIFS ? `(newest ${MAX_NOTIFS} of ${list.length})` : `(${list.length})`;
   const box = $('#notif-list');
   if (!list.length) {
     box.replaceChildren(el('p', { class: 'muted', text: '还没有通知 · No notifications yet: they start when an order is paid or refunded.' }));
     return;
   }
-  box.replaceChildren(...list.map((n) => el('div', { class: 'card notification', 'data-id': n.id, 'data-state': n.state },
+  box.replaceChildren(...list.slice(0, MAX_NOTIFS).map((n) => el('div', { class: 'card notification', 'data-id': n.id, 'data-state': n.state },
     el('div', { class: 'row' },
       el('strong', {}, `#${n.id} ${n.kind === 'payment' ? '支付 payment' : '退款 refund'}`), stateBadge(n.state),
       el('span', { class: 'mono', text: `${n.out_trade_no}${n.out_refund_no ? ' / ' + n.out_refund_no : ''}` }),

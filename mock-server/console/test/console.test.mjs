@@ -151,6 +151,27 @@ try {
   assert.equal(received.length, 2);
   assert.match(await page.textContent('#clock-offset'), /\+15 s/);
 
+  log('a second order: cancel, then close it after 5 minutes (signed in the browser)');
+  const second = { ...order, nonce_str: wx.nonce(), out_trade_no: `${outTradeNo}b` };
+  delete second.sign;
+  second.sign = wx.sign(second, KEY, 'MD5');
+  assert.equal(wx.parseXml(await post('/pay/unifiedorder', wx.toXml(second), 'text/xml')).result_code, 'SUCCESS');
+  const row2 = page.locator(`#orders-list tr[data-out-trade-no="${second.out_trade_no}"]`);
+  await row2.locator('button').click();
+  await page.waitForSelector(`#order-detail h3:has-text("${second.out_trade_no}")`);
+  await page.click('#order-detail button[data-action="cancel"]');
+  await page.waitForSelector('#orders-msg:has-text("requestPayment:fail cancel")');
+  await page.click('#order-detail button[data-action="close"]');
+  await page.waitForSelector('#orders-msg:has-text("TRADE_STATE_ERROR")'); // too early: core's 5-minute rule
+  await page.click('button[data-advance="300"]');
+  await page.waitForSelector('#clock-due:has-text("+300 s")');
+  await page.click('#order-detail button[data-action="close"]');
+  await page.waitForFunction(() => /closeorder \S+: SUCCESS/.test(document.querySelector('#orders-msg').textContent));
+  await page.waitForSelector(`#orders-list tr[data-out-trade-no="${second.out_trade_no}"] .state.CLOSED`);
+  await page.waitForSelector('#order-detail :text("payment_cancelled")');
+  await row.locator('button').click();
+  await page.waitForSelector(`#order-detail h3:has-text("${outTradeNo}")`);
+
   log('refund from the console (signed in the browser)');
   await page.fill('#refund-fee', '40');
   await page.click('#order-detail button[data-action="refund"]');
