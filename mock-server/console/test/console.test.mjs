@@ -31,6 +31,7 @@ const wx = await import(join(root, 'js', 'dist', 'node', 'index.mjs')).catch((e)
 });
 const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
+rmSync(join(artifacts, 'failure.png'), { force: true });
 
 const KEY = '192006250b4c09247ec02edce69f6a2d'; // the built-in documentation merchant
 const APPID = 'wxd930ea5d5a258f4f';
