@@ -7,7 +7,8 @@
 # Phases: toolchain targets → fmt → clippy → docs → Rust tests (core, mock
 # server, end-to-end) → no_std build of core → the wasm build and the npm
 # package's tests (js/scripts/ci.sh: Node, browser, Mini-Program realm,
-# packaging) → the third-party SDK interop flow (tests/node).
+# packaging) → the mock's console in headless Chromium → the npm package and
+# a third-party SDK (tenpay) against the mock binary (tests/node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,10 +58,12 @@ phase "wasm build and npm package tests"
 bash js/scripts/ci.sh
 done_phase
 
-if [ -f tests/node/run.sh ]; then
-  phase "third-party SDK interop (tenpay) against the mock server"
-  bash tests/node/run.sh
-  done_phase
-fi
+phase "mock console in headless Chromium"
+bash mock-server/console/test.sh
+done_phase
+
+phase "end-to-end with the npm package and a third-party SDK (tenpay) against the mock"
+bash tests/node/run.sh
+done_phase
 
 printf '\nall checks passed in %ss\n' "$(( $(date +%s) - start_all ))"
