@@ -210,3 +210,24 @@ fn pay_sign_known_answers() {
         assert_eq!(p.pay_sign, want, "{t}");
     }
 }
+
+/// The most reported paySign mistake (protocol.md §3.1) is reusing the
+/// unifiedorder answer's `sign` as `paySign`. The signature doctor in core
+/// names it (`ORDER_SIGN_REUSED_AS_PAYSIGN`) when given the order's sign;
+/// the mock's `requestPayment:fail` should carry that finding.
+#[tokio::test]
+#[ignore = "mock bug: /mock/requestPayment does not give the doctor the order's answer sign (DiagnoseOptions::order_sign), so a reused unifiedorder sign is reported as [WRONG_KEY]"]
+async fn a_reused_order_sign_is_named_by_the_doctor() {
+    let bench = Bench::start().await;
+    let m = Merchant::md5();
+    let (_, openid) = bench.login(APPID, "mallory").await;
+    let order = bench
+        .unifiedorder(&m, "flow1-reused-01", 1, &openid, &[])
+        .await;
+    assert_success(&order);
+    let pay = m.payment_params(field(&order, "prepay_id"));
+    let mut obj = request_payment_object(&pay);
+    obj["paySign"] = field(&order, "sign").into();
+    let msg = bench.request_payment(&obj).await;
+    assert!(msg.contains("ORDER_SIGN_REUSED_AS_PAYSIGN"), "{msg}");
+}
