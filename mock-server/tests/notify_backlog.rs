@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+#[allow(unreachable_pub)]
 #[path = "it/common.rs"]
 mod common;
 
