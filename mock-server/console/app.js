@@ -409,7 +409,7 @@ async function loadSetup() {
   const appid = m.appids[0] || 'APPID';
   const snippets = [
     ['wechatpy (Python)', `from wechatpy.pay import WeChatPay\nWeChatPay.API_BASE_URL = "${base}/"\npay = WeChatPay(appid="${appid}", api_key=API_KEY, mch_id="${m.mch_id}")`],
-    ['tenpay (Node)', `const tenpay = require('tenpay');\nconst api = new tenpay({ appid: '${appid}', mchid: '${m.mch_id}', partnerKey: API_KEY, notify_url: 'http://127.0.0.1:3000/notify' });\napi.prefix = '${base}';`],
+    ['tenpay (Node)', `const tenpay = require('tenpay');\nconst api = new tenpay({ appid: '${appid}', mchid: '${m.mch_id}', partnerKey: API_KEY, notify_url: 'http://127.0.0.1:3000/notify' });\n// tenpay has no base-URL option: rewrite the origin of every endpoint\nfor (const k of Object.keys(api.urls)) api.urls[k] = api.urls[k].replace(/^https:\\/\\/[^/]+/, '${base}');`],
     ['wechatpay-axios-plugin (Node)', `const { Wechatpay } = require('wechatpay-axios-plugin');\nconst wxpay = new Wechatpay({ mchid: '${m.mch_id}', secret: API_KEY, baseURL: '${base}/' /* + the v3 fields the constructor requires */ });\nawait wxpay.v2.pay.unifiedorder.post({ appid: '${appid}', /* … */ });`],
     ['WeChat Pay Java SDK (com.github.wxpay.sdk)', `// WXPayRequest hard-codes https://: put a TLS proxy in front of ${base}\n// and return its host from your IWXPayDomain; disable the auto reporter:\nWXPay wxpay = new WXPay(config, notifyUrl, false /* autoReport */, false /* useSandbox */);`],
   ];

@@ -311,13 +311,14 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
             "prepay_id {prepay_id} is unknown to this mock (made by another server, or before /mock/reset?)"
         )));
     };
-    let (appid, order_sign_type, key, current) = {
+    let (appid, order_sign_type, key, current, answer_sign) = {
         let o = lock(&order);
         (
             o.appid().to_owned(),
             o.sign_type,
             crate::pay::refund::order_key(app, &o),
             o.prepay_id(app.instance),
+            o.answer_sign,
         )
     };
     if current != prepay_id {
@@ -346,6 +347,7 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
                 app_id: Some(&appid),
                 app_secret: app.config.app(&appid).map(|a| a.secret.as_str()),
                 kind: Some(wxpay_core::diagnose::SignKind::PaySign),
+                order_sign: answer_sign.as_ref().map(wxpay_core::Sign::as_str),
                 ..DiagnoseOptions::default()
             },
         );

@@ -133,6 +133,9 @@ pub(crate) struct Order {
     pub(crate) fields: Fields,
     pub(crate) refunds: Vec<Refund>,
     pub(crate) events: Vec<Event>,
+    /// The `sign` of the last unifiedorder answer, so that the doctor can
+    /// name its reuse as a paySign (a classic mistake).
+    pub(crate) answer_sign: Option<wxpay_core::Sign>,
 }
 
 /// How ids encode the order's sequence number (so lookups need no extra

@@ -216,7 +216,6 @@ fn pay_sign_known_answers() {
 /// names it (`ORDER_SIGN_REUSED_AS_PAYSIGN`) when given the order's sign;
 /// the mock's `requestPayment:fail` should carry that finding.
 #[tokio::test]
-#[ignore = "mock bug: /mock/requestPayment does not give the doctor the order's answer sign (DiagnoseOptions::order_sign), so a reused unifiedorder sign is reported as [WRONG_KEY]"]
 async fn a_reused_order_sign_is_named_by_the_doctor() {
     let bench = Bench::start().await;
     let m = Merchant::md5();

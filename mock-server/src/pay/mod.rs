@@ -196,12 +196,23 @@ impl Ctx<'_> {
         Reply::xml(self.sign_and_encode(fields), outcome)
     }
 
-    pub(crate) fn sign_and_encode(&self, mut fields: ParamMap) -> String {
+    pub(crate) fn sign_and_encode(&self, fields: ParamMap) -> String {
+        self.sign_fields(fields).0
+    }
+
+    /// [`Self::answer`]'s XML plus the sign it carries.
+    pub(crate) fn signed_answer(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
+        fields.insert("appid".into(), self.appid().into());
+        fields.insert("mch_id".into(), self.merchant.mch_id.clone());
+        self.sign_fields(fields)
+    }
+
+    fn sign_fields(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
         fields.remove("sign");
         fields.insert("nonce_str".into(), crate::app::random_token(32));
         let s = wxpay_core::sign(&fields, &self.key, self.sign_type);
         fields.insert("sign".into(), s.as_str().into());
-        encode(&fields)
+        (encode(&fields), s)
     }
 
     /// The answer for a failure: unsigned FAIL for a protocol failure, a

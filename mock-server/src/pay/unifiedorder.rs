@@ -67,6 +67,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
                     refunds: Vec::new(),
                     // "created" is implied by created_at.
                     events: Vec::new(),
+                    answer_sign: None,
                 }
             });
     let (order, created) = match inserted {
@@ -127,8 +128,10 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
         _ => {}
     }
-    Ok(ctx.answer(
-        resp.to_params(),
+    let (xml, sign) = ctx.signed_answer(resp.to_params());
+    lock(&order).answer_sign = Some(sign);
+    Ok(Reply::xml(
+        xml,
         if created {
             "SUCCESS created"
         } else {
