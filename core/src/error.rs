@@ -54,6 +54,37 @@ pub enum ReqInfoError {
     Utf8,
 }
 
+impl Error {
+    /// A stable machine-readable code, e.g. `ERR_SIGN_MISMATCH` or, for XML,
+    /// the codec's own (`ERR_XML_DOCTYPE`, …). The JS package exposes it as
+    /// the `code` property of its errors.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnsupportedSignType(_) => "ERR_UNSUPPORTED_SIGN_TYPE",
+            Self::MissingSign => "ERR_MISSING_SIGN",
+            Self::MalformedSign { .. } => "ERR_MALFORMED_SIGN",
+            Self::SignMismatch => "ERR_SIGN_MISMATCH",
+            Self::Xml(x) => x.code(),
+            Self::ReqInfo(r) => r.code(),
+            Self::InvalidValue { .. } => "ERR_INVALID_VALUE",
+        }
+    }
+}
+
+impl ReqInfoError {
+    /// A stable machine-readable code, e.g. `ERR_REQ_INFO_PADDING`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Base64 => "ERR_REQ_INFO_BASE64",
+            Self::Length => "ERR_REQ_INFO_LENGTH",
+            Self::Padding => "ERR_REQ_INFO_PADDING",
+            Self::Utf8 => "ERR_REQ_INFO_UTF8",
+        }
+    }
+}
+
 impl fmt::Display for ReqInfoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

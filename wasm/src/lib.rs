@@ -37,7 +37,7 @@ use alloc::vec::Vec;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wxpay_core::{Error, Params, ReqInfoError, SignType, XmlError};
+use wxpay_core::{Error, Params, SignType, XmlError};
 
 #[cfg(not(feature = "doctor"))]
 pub mod api;
@@ -63,22 +63,7 @@ fn strs(items: &[String]) -> Vec<&str> {
 
 /// The stable `code` of an error, e.g. `ERR_XML_DOCTYPE`.
 fn error_code(e: &Error) -> &'static str {
-    match e {
-        Error::UnsupportedSignType(_) => "ERR_UNSUPPORTED_SIGN_TYPE",
-        Error::MissingSign => "ERR_MISSING_SIGN",
-        Error::MalformedSign { .. } => "ERR_MALFORMED_SIGN",
-        Error::SignMismatch => "ERR_SIGN_MISMATCH",
-        Error::Xml(x) => x.code(),
-        Error::ReqInfo(r) => match r {
-            ReqInfoError::Base64 => "ERR_REQ_INFO_BASE64",
-            ReqInfoError::Length => "ERR_REQ_INFO_LENGTH",
-            ReqInfoError::Padding => "ERR_REQ_INFO_PADDING",
-            ReqInfoError::Utf8 => "ERR_REQ_INFO_UTF8",
-            _ => "ERR_REQ_INFO",
-        },
-        Error::InvalidValue { .. } => "ERR_INVALID_VALUE",
-        _ => "ERR_WXPAY",
-    }
+    e.code()
 }
 
 fn set(obj: &JsValue, name: &str, value: &JsValue) {
