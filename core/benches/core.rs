@@ -271,6 +271,10 @@ fn benches(c: &mut Criterion) {
     g.bench_function("raw_hmac", |b| {
         b.iter(|| raw_hmac(black_box(KEY.as_bytes()), black_box(&prebuilt[..])));
     });
+    let signer = wxpay_core::Signer::new(key.clone());
+    g.bench_function("prepared_signer_map", |b| {
+        b.iter(|| signer.sign(black_box(&map), SignType::HmacSha256));
+    });
     g.finish();
 
     let adversarial = adversarial_inputs();

@@ -28,7 +28,7 @@ pub use crate::key::ApiKey;
 pub use crate::params::{ParamMap, Params};
 pub use crate::paysign::{PaymentParams, build_payment_params, verify_payment_params};
 pub use crate::sign::{
-    Sign, SignType, canonical_string, is_signed_field, sign, sign_message, string_to_sign,
+    Sign, SignType, Signer, canonical_string, is_signed_field, sign, sign_message, string_to_sign,
     string_to_sign_masked, verify, verify_sign,
 };
 pub use crate::xml::{XmlError, XmlErrorKind, XmlMap};

@@ -473,6 +473,92 @@ pub fn sign<P: Params + ?Sized>(params: &P, key: &ApiKey, sign_type: SignType) -
     })
 }
 
+/// A signer for one key: the HMAC-SHA256 key schedule is computed once and
+/// reused, which saves two SHA-256 block compressions per HMAC sign (about a
+/// fifth of signing a unifiedorder). Signs exactly like [`sign`].
+///
+/// ```
+/// use wxpay_core::{sign, ApiKey, SignType, Signer};
+/// let key = ApiKey::new("192006250b4c09247ec02edce69f6a2d");
+/// let signer = Signer::new(key.clone());
+/// let p = [("test1", "test1"), ("test2", "test2")];
+/// assert_eq!(signer.sign(&p, SignType::HmacSha256), sign(&p, &key, SignType::HmacSha256));
+/// assert_eq!(signer.sign(&p, SignType::Md5), "1E3A8D73B5A4AEE787C0F68B5DAB8520");
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    key: ApiKey,
+    hmac: Option<Hmac<Sha256>>,
+}
+
+impl Signer {
+    /// Prepares a signer for `key`.
+    #[must_use]
+    pub fn new(key: ApiKey) -> Self {
+        let hmac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose().as_bytes()).ok();
+        Self { key, hmac }
+    }
+
+    /// The key.
+    #[must_use]
+    pub fn key(&self) -> &ApiKey {
+        &self.key
+    }
+
+    /// Signs `params` (as [`sign`]).
+    #[must_use]
+    pub fn sign<P: Params + ?Sized>(&self, params: &P, sign_type: SignType) -> Sign {
+        let key = self.key.expose();
+        with_string_to_sign(params, key, |msg| match (sign_type, &self.hmac) {
+            (SignType::HmacSha256, Some(prepared)) => {
+                let mut mac = prepared.clone();
+                mac.update(msg);
+                Sign::from_digest(&mac.finalize().into_bytes())
+            }
+            _ => sign_message(msg, key.as_bytes(), sign_type),
+        })
+    }
+
+    /// Verifies the `sign` carried inside `params` (as [`verify`]).
+    ///
+    /// # Errors
+    /// As [`verify`].
+    pub fn verify<P: Params + ?Sized>(
+        &self,
+        params: &P,
+        sign_type: Option<SignType>,
+    ) -> Result<SignType, Error> {
+        let claimed = params.get_param("sign").unwrap_or_default();
+        let t = resolve_sign_type(claimed, sign_type)?;
+        if self.sign(params, t).ct_eq_str(claimed) {
+            Ok(t)
+        } else {
+            Err(Error::SignMismatch)
+        }
+    }
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sign type to verify with: the given one (if the claim's length fits
+/// it) or the one the claim's length implies.
+fn resolve_sign_type(claimed: &str, sign_type: Option<SignType>) -> Result<SignType, Error> {
+    if claimed.is_empty() {
+        return Err(Error::MissingSign);
+    }
+    match sign_type {
+        Some(t) if t.hex_len() == claimed.len() => Ok(t),
+        Some(_) => Err(Error::MalformedSign { len: claimed.len() }),
+        None => SignType::from_sign_len(claimed).ok_or(Error::MalformedSign { len: claimed.len() }),
+    }
+}
+
 /// Verifies the `sign` field carried inside `params`.
 ///
 /// With `sign_type = None` the type is inferred from the sign's length
@@ -504,16 +590,7 @@ pub fn verify_sign<P: Params + ?Sized>(
     claimed: &str,
     sign_type: Option<SignType>,
 ) -> Result<SignType, Error> {
-    if claimed.is_empty() {
-        return Err(Error::MissingSign);
-    }
-    let t = match sign_type {
-        Some(t) if t.hex_len() == claimed.len() => t,
-        Some(_) => return Err(Error::MalformedSign { len: claimed.len() }),
-        None => {
-            SignType::from_sign_len(claimed).ok_or(Error::MalformedSign { len: claimed.len() })?
-        }
-    };
+    let t = resolve_sign_type(claimed, sign_type)?;
     if sign(params, key, t).ct_eq_str(claimed) {
         Ok(t)
     } else {
