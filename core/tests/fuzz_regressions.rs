@@ -28,7 +28,7 @@ const TARGETS: &[(&str, Check)] = &[
 
 /// Artifacts that reproduce a crash whose fix is pending: each has its own
 /// ignored `crash_*` test below, so the artifact sweep skips them.
-const PENDING: &[&str] = &["crash-171051cf0291074336a7e08644e7452916ac6f40"];
+const PENDING: &[&str] = &[];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
@@ -169,7 +169,6 @@ fn crash_models_722b6d65() {
 /// year 0. Input: selector 0, one pair (empty name, dictionary value
 /// `00000101000000`).
 #[test]
-#[ignore = "crash found by fuzzing; fix pending"]
 fn crash_models_171051cf() {
     replay_artifact("models", "crash-171051cf0291074336a7e08644e7452916ac6f40");
 }
