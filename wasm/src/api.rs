@@ -123,13 +123,34 @@ fn with_io<R>(f: impl FnOnce(&mut io::Io) -> Result<R, JsValue>) -> Result<R, Js
 
 // ---------------------------------------------------------------- sign
 
+std::thread_local! {
+    /// The signer of the last key used: a backend signs with one key, and a
+    /// prepared signer saves the HMAC key schedule on every call.
+    static SIGNER: core::cell::RefCell<Option<wxpay_core::Signer>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Signs with the cached signer when `key` is the last key used.
+fn sign_with_key(pairs: &[&str], key: &str, t: SignType) -> Sign {
+    SIGNER.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return wxpay_core::sign(&Flat(pairs), &ApiKey::new(key), t);
+        };
+        if slot.as_ref().is_none_or(|s| s.key().expose() != key) {
+            *slot = Some(wxpay_core::Signer::new(ApiKey::new(key)));
+        }
+        match slot.as_ref() {
+            Some(signer) => signer.sign(&Flat(pairs), t),
+            None => wxpay_core::sign(&Flat(pairs), &ApiKey::new(key), t),
+        }
+    })
+}
+
 fn sign_items(items: &[&str]) -> Result<Sign, JsValue> {
     let [sign_type, key, pairs @ ..] = items else {
         return Err(bad_call());
     };
     let t = parse_sign_type(sign_type)?;
-    let key = ApiKey::new(*key);
-    Ok(wxpay_core::sign(&Flat(pairs), &key, t))
+    Ok(sign_with_key(pairs, key, t))
 }
 
 /// `sign` of the scratch input `[signType, key, k1, v1, …]` (`count`
