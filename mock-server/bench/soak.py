@@ -13,11 +13,13 @@ The MD5 signatures are built here the way an SDK builds them (see
 gen_bodies.py); the mock verifies each one with wxpay-core.
 
 Usage: soak.py BASE_URL MOCK_PID SECONDS [WORKERS] [SAMPLE]
+       soak.py --receiver   (the receivers alone; prints the port)
 """
 import hashlib
 import http.client
 import json
 import random
+import subprocess
 import re
 import sys
 import threading
@@ -50,6 +52,14 @@ class Receiver(BaseHTTPRequestHandler):
     """A merchant notify receiver that sometimes fails."""
     counts = {"success": 0, "fail": 0, "http500": 0}
     lock = threading.Lock()
+
+    def do_GET(self):
+        with Receiver.lock:
+            data = json.dumps(Receiver.counts).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -211,10 +221,11 @@ def main():
     base, pid, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     workers = int(sys.argv[4]) if len(sys.argv) > 4 else 8
     every = float(sys.argv[5]) if len(sys.argv) > 5 else 5
-    rx = QuietServer(("127.0.0.1", 0), Receiver)
-    rx.daemon_threads = True
-    threading.Thread(target=rx.serve_forever, daemon=True).start()
-    notify_url = f"http://127.0.0.1:{rx.server_address[1]}/notify"
+    # The receivers run in their own process, so the load generator's GIL
+    # does not slow the answers down.
+    rx = subprocess.Popen([sys.executable, __file__, "--receiver"], stdout=subprocess.PIPE, text=True)
+    rx_port = int(rx.stdout.readline())
+    notify_url = f"http://127.0.0.1:{rx_port}/notify"
     stats = Stats()
     start = time.time()
     deadline = start + secs
@@ -240,7 +251,10 @@ def main():
     for k in ["login", "jscode2session", "unifiedorder", "requestPayment", "orderquery", "refund"]:
         v = stats.lat.get(k, [])
         print(f"  {k:<15} n {len(v):>8}  p50 {pct(v, 0.5):7.2f} ms  p99 {pct(v, 0.99):7.2f} ms")
-    print(f"receiver answers: {json.dumps(Receiver.counts)}")
+    c = http.client.HTTPConnection("127.0.0.1", rx_port, timeout=30)
+    c.request("GET", "/counts")
+    print(f"receiver answers: {c.getresponse().read().decode()}")
+    rx.terminate()
     nerr = len(stats.lat.get("_errors", []))
     print(f"errors: {nerr}")
     for e in stats.errors:
@@ -248,5 +262,15 @@ def main():
     sys.exit(1 if nerr else 0)
 
 
+def receiver_main():
+    rx = QuietServer(("127.0.0.1", 0), Receiver)
+    rx.daemon_threads = True
+    print(rx.server_address[1], flush=True)
+    rx.serve_forever()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--receiver"]:
+        receiver_main()
+    else:
+        main()
