@@ -130,6 +130,12 @@ pub(crate) struct Due {
 struct Inner {
     next_id: u64,
     items: BTreeMap<u64, Notification>,
+    /// Ids of finished (acknowledged or exhausted) notifications, oldest
+    /// first: the only ones retention may drop. An id whose notification
+    /// was reopened by a redeliver, or already dropped, is skipped.
+    finished: std::collections::VecDeque<u64>,
+    /// Whether the "pending notifications exceed the cap" warning is out.
+    over_cap_warned: bool,
     refund_jobs: Vec<RefundJob>,
     in_flight: usize,
 }
@@ -192,20 +198,30 @@ impl Notifier {
                     duplicate_first: n.duplicate,
                 },
             );
-            // Retention: drop the oldest finished notifications first.
+            // Retention: drop the oldest finished notifications. A pending
+            // one is never dropped (it would never be retried): when only
+            // pending ones remain, the list grows past the cap and a warning
+            // says so once.
             while g.items.len() > self.max_items {
-                let victim = g
-                    .items
-                    .values()
-                    .find(|x| x.state != State::Pending && !x.in_flight)
-                    .or_else(|| g.items.values().find(|x| !x.in_flight))
-                    .map(|x| x.id);
-                match victim {
-                    Some(v) => {
-                        g.items.remove(&v);
+                let Some(v) = g.finished.pop_front() else {
+                    if !g.over_cap_warned {
+                        g.over_cap_warned = true;
+                        tracing::warn!(
+                            cap = self.max_items,
+                            "more pending notifications than max_notifications: none is dropped; raise the cap"
+                        );
                     }
-                    None => break,
+                    break;
+                };
+                if g.items
+                    .get(&v)
+                    .is_some_and(|x| x.state != State::Pending && !x.in_flight)
+                {
+                    g.items.remove(&v);
                 }
+            }
+            if g.items.len() <= self.max_items {
+                g.over_cap_warned = false;
             }
             id
         };
@@ -263,6 +279,7 @@ impl Notifier {
         {
             let mut g = lock(&self.inner);
             g.in_flight = g.in_flight.saturating_sub(1);
+            let mut finished = false;
             if let Some(n) = g.items.get_mut(&id) {
                 n.in_flight = false;
                 let accepted = attempts.iter().any(|a| a.accepted);
@@ -279,6 +296,12 @@ impl Notifier {
                     n.state = State::Exhausted;
                     n.next_attempt_ms = None;
                 }
+                if n.state != State::Pending {
+                    finished = true;
+                }
+            }
+            if finished {
+                g.finished.push_back(id);
             }
         }
         self.progress.notify_waiters();
@@ -320,6 +343,7 @@ impl Notifier {
     pub(crate) fn clear(&self) {
         let mut g = lock(&self.inner);
         g.items.clear();
+        g.finished.clear();
         g.refund_jobs.clear();
     }
 
@@ -499,4 +523,54 @@ async fn post(url: &str, body: Bytes) -> Result<(u16, Bytes), Transport> {
     };
     conn.abort();
     Ok((status, reply))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn new(i: usize) -> NewNotification {
+        NewNotification {
+            kind: Kind::Payment,
+            url: "http://127.0.0.1:9/notify".into(),
+            mch_id: "10000100".into(),
+            out_trade_no: format!("order-{i:06}"),
+            out_refund_no: None,
+            body: "<xml/>".into(),
+            duplicate: false,
+        }
+    }
+
+    fn ids(n: &Notifier) -> Vec<u64> {
+        lock(&n.inner).items.keys().copied().collect()
+    }
+
+    /// Retention drops only finished notifications: a pending one would
+    /// never be retried, so past the cap the list grows instead.
+    #[test]
+    fn retention_never_drops_pending() {
+        let n = Notifier::new(2);
+        for i in 0..4 {
+            n.enqueue(new(i), 0);
+        }
+        assert_eq!(ids(&n), vec![1, 2, 3, 4], "all pending: none dropped");
+        let attempt = |accepted| Attempt {
+            at_ms: 0,
+            http_status: Some(if accepted { 200 } else { 500 }),
+            excerpt: String::new(),
+            accepted,
+            reason: String::new(),
+            duplicate: false,
+        };
+        n.record(2, 0, vec![attempt(false)]);
+        assert_eq!(
+            lock(&n.inner).items[&2].state,
+            State::Pending,
+            "a failed attempt stays pending"
+        );
+        n.record(3, 0, vec![attempt(true)]);
+        n.enqueue(new(5), 0);
+        assert_eq!(ids(&n), vec![1, 2, 4, 5], "the finished one went first");
+    }
 }
