@@ -279,3 +279,37 @@ async fn binary_exit_code_follows_the_card() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The key can come from `WXPAY_MOCK_ATTACK_KEY` (kept out of the process
+/// list); a wrong key there makes the genuine notify fail, proving it is used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_from_the_environment() {
+    let exe = env!("CARGO_BIN_EXE_wxpay-mock");
+    for (key, ok) in [(KEY, true), ("00000000000000000000000000000000", false)] {
+        let (url, _) = start(Handler::Correct).await;
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(exe)
+                .env("WXPAY_MOCK_ATTACK_KEY", key)
+                .args([
+                    "attack",
+                    "--notify-url",
+                    &url,
+                    "--appid",
+                    APPID,
+                    "--mch-id",
+                    MCH_ID,
+                    "--out-trade-no",
+                    ORDER,
+                    "--total-fee",
+                    &FEE.to_string(),
+                ])
+                .output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.success(), ok, "{stdout}");
+        assert!(!stdout.contains(key), "the key is never printed");
+    }
+}

@@ -44,7 +44,9 @@ right, 1 when one is wrong, 2 on bad arguments.
     --merchant <MCH_ID>  A merchant from the built-in ones or --config [default: 10000100]
     --config <FILE>      TOML config with [[merchants]]
     --key <KEY> --appid <APPID> --mch-id <MCH_ID>
-                         Or give the merchant directly (all three)
+                         Or give the merchant directly (all three). The key may
+                         come from WXPAY_MOCK_ATTACK_KEY instead of --key, which
+                         keeps it out of the process list and shell history
     --out-trade-no <NO>  An unpaid order your handler knows [default: wxpay-mock-attack-1]
     --total-fee <FEN>    That order's amount [default: 1]
     --sign-type <T>      The order's sign type, MD5 or HMAC-SHA256 [default: MD5]
@@ -196,6 +198,11 @@ fn parse_attack(
         }
     }
     let notify_url = url.ok_or("attack needs --notify-url URL (see --help)")?;
+    let key = key.or_else(|| {
+        std::env::var("WXPAY_MOCK_ATTACK_KEY")
+            .ok()
+            .filter(|k| !k.is_empty() && (appid.is_some() || mch_id.is_some()))
+    });
     let (mch_id, key, appid) = match (key, appid, mch_id) {
         (Some(k), Some(a), Some(m)) => {
             if merchant.is_some() {
