@@ -2,11 +2,11 @@
 # Bounded fuzz run of wxpay-core's targets (needs a nightly toolchain).
 #
 #   bash fuzz/run.sh [SECONDS-PER-TARGET (default 60)] [TARGET...]   fuzz each target in turn
-#   bash fuzz/run.sh --cmin [TARGET...]                              fold work/ into corpus/, minimised
+#   bash fuzz/run.sh --cmin [TARGET...]                              fold scratch/ into corpus/, minimised
 #
 # Each target runs for SECONDS with -rss_limit_mb=2048 -timeout=5, starting
 # from the committed corpus (fuzz/corpus/<target>, read-only here) and the
-# local working corpus (fuzz/work/<target>, git-ignored, where new inputs
+# local working corpus (fuzz/scratch/<target>, git-ignored, where new inputs
 # go). Prints executions, exec/s and peak RSS per target; exits non-zero if
 # any target crashed, hung, ran out of memory or failed to run. Crash inputs
 # land in fuzz/artifacts/<target>/ (see fuzz/README.md for what to do next).
@@ -60,25 +60,25 @@ if [[ $mode == cmin ]]; then
     cargo "+$toolchain" fuzz build -s "$sanitizer" >&2
     triple=$(rustc "+$toolchain" -vV | sed -n 's/^host: //p')
     for t in "${targets[@]}"; do
-        mkdir -p "work/$t"
+        mkdir -p "scratch/$t"
         before=$(find "corpus/$t" -type f | wc -l)
-        merged=$(mktemp -d "work/$t.cmin.XXXXXX")
+        merged=$(mktemp -d "scratch/$t.cmin.XXXXXX")
         # libFuzzer's set-cover merge keeps a small set of inputs that
         # covers every edge (hit counts ignored, to keep the corpus small)
         # of the committed corpus and the working corpus.
         if ! "target/$triple/release/$t" -set_cover_merge=1 -use_counters=0 \
-            -rss_limit_mb=2048 -timeout=5 -artifact_prefix="work/$t.cmin-" \
-            "$merged" "corpus/$t" "work/$t" >"work/$t.cmin.log" 2>&1; then
+            -rss_limit_mb=2048 -timeout=5 -artifact_prefix="scratch/$t.cmin-" \
+            "$merged" "corpus/$t" "scratch/$t" >"scratch/$t.cmin.log" 2>&1; then
             rm -rf "$merged"
-            echo "run.sh: cmin of $t failed, see fuzz/work/$t.cmin.log" >&2
+            echo "run.sh: cmin of $t failed, see fuzz/scratch/$t.cmin.log" >&2
             exit 1
         fi
         rm -rf "corpus/$t"
         mv "$merged" "corpus/$t"
         chmod 755 "corpus/$t"
         after=$(find "corpus/$t" -type f | wc -l)
-        if compgen -G "work/$t.cmin-*" >/dev/null; then
-            echo "run.sh: $t: inputs that crash were left out of the corpus: $(ls work/"$t".cmin-*)" >&2
+        if compgen -G "scratch/$t.cmin-*" >/dev/null; then
+            echo "run.sh: $t: inputs that crash were left out of the corpus: $(ls scratch/"$t".cmin-*)" >&2
         fi
         echo "$t: corpus $before -> $after files, $(cat "corpus/$t"/* | wc -c) bytes"
     done
@@ -91,14 +91,14 @@ cargo "+$toolchain" fuzz build -s "$sanitizer" >&2
 failed=0
 printf '%-12s %12s %10s %8s  %s\n' target executions exec/s rss_mb result
 for t in "${targets[@]}"; do
-    mkdir -p "work/$t" "artifacts/$t"
-    log="work/$t.log"
+    mkdir -p "scratch/$t" "artifacts/$t"
+    log="scratch/$t.log"
     parallel=()
     if [[ $jobs -gt 1 ]]; then
         parallel=(-jobs="$jobs" -workers="$jobs")
     fi
     set +e
-    cargo "+$toolchain" fuzz run -s "$sanitizer" "$t" "work/$t" "corpus/$t" -- \
+    cargo "+$toolchain" fuzz run -s "$sanitizer" "$t" "scratch/$t" "corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -timeout=5 -print_final_stats=1 \
         "${parallel[@]}" >"$log" 2>&1
     rc=$?
@@ -119,6 +119,6 @@ for t in "${targets[@]}"; do
     printf '%-12s %12s %10s %8s  %s\n' "$t" "$execs" "$rate" "$rss" "$result"
 done
 if [[ $failed -ne 0 ]]; then
-    echo "fuzzing found a problem: the logs are in fuzz/work/<target>.log, the inputs in fuzz/artifacts/<target>/" >&2
+    echo "fuzzing found a problem: the logs are in fuzz/scratch/<target>.log, the inputs in fuzz/artifacts/<target>/" >&2
     exit 1
 fi
