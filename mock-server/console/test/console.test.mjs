@@ -206,7 +206,7 @@ try {
   assert.doesNotMatch(setup, new RegExp(KEY));
   assert.match(setup, /••••/);
   assert.ok(setup.includes(`WeChatPay.API_BASE_URL = "${base}/"`));
-  assert.ok(setup.includes(`api.prefix = '${base}'`));
+  assert.ok(setup.includes(String.raw`api.urls[k] = api.urls[k].replace(/^https:\/\/[^/]+/, '` + base + "');"), 'the tenpay snippet rewrites api.urls to this server');
 
   log('narrow window (400 px): no horizontal scrolling of the page');
   await page.setViewportSize({ width: 400, height: 800 });
