@@ -244,36 +244,41 @@ async fn unreachable_handler_is_not_a_pass() {
     assert!(run(&target("https://example.com/n")).await.is_err());
 }
 
+/// Runs the `wxpay-mock attack` binary against `url` for the test order,
+/// with `merchant` arguments and an optional `WXPAY_MOCK_ATTACK_KEY`.
+async fn run_binary(
+    url: String,
+    merchant: &'static [&'static str],
+    env_key: Option<&'static str>,
+) -> std::process::Output {
+    let exe = env!("CARGO_BIN_EXE_wxpay-mock");
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(exe);
+        if let Some(key) = env_key {
+            cmd.env("WXPAY_MOCK_ATTACK_KEY", key);
+        }
+        cmd.args(["attack", "--notify-url", &url])
+            .args(merchant)
+            .args(["--out-trade-no", ORDER, "--total-fee", &FEE.to_string()])
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_exit_code_follows_the_card() {
-    let exe = env!("CARGO_BIN_EXE_wxpay-mock");
     for (kind, ok) in [(Handler::Correct, true), (Handler::AcceptAnything, false)] {
         let (url, _) = start(kind).await;
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(exe)
-                .args([
-                    "attack",
-                    "--notify-url",
-                    &url,
-                    "--merchant",
-                    MCH_ID,
-                    "--out-trade-no",
-                    ORDER,
-                    "--total-fee",
-                    &FEE.to_string(),
-                ])
-                .output()
-        })
-        .await
-        .unwrap()
-        .unwrap();
+        let out = run_binary(url, &["--merchant", MCH_ID], None).await;
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.success(), ok, "{stdout}");
         assert_eq!(out.status.code(), Some(if ok { 0 } else { 1 }));
         assert!(stdout.contains("[RIGHT] genuine"), "{stdout}");
         assert!(!stdout.contains(KEY));
     }
-    let out = std::process::Command::new(exe)
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wxpay-mock"))
         .args(["attack", "--total-fee", "x"])
         .output()
         .unwrap();
@@ -284,30 +289,9 @@ async fn binary_exit_code_follows_the_card() {
 /// list); a wrong key there makes the genuine notify fail, proving it is used.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_from_the_environment() {
-    let exe = env!("CARGO_BIN_EXE_wxpay-mock");
     for (key, ok) in [(KEY, true), ("00000000000000000000000000000000", false)] {
         let (url, _) = start(Handler::Correct).await;
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(exe)
-                .env("WXPAY_MOCK_ATTACK_KEY", key)
-                .args([
-                    "attack",
-                    "--notify-url",
-                    &url,
-                    "--appid",
-                    APPID,
-                    "--mch-id",
-                    MCH_ID,
-                    "--out-trade-no",
-                    ORDER,
-                    "--total-fee",
-                    &FEE.to_string(),
-                ])
-                .output()
-        })
-        .await
-        .unwrap()
-        .unwrap();
+        let out = run_binary(url, &["--appid", APPID, "--mch-id", MCH_ID], Some(key)).await;
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.success(), ok, "{stdout}");
         assert!(!stdout.contains(key), "the key is never printed");
