@@ -2,6 +2,7 @@
 # Bounded fuzz run of wxpay-core's targets (needs a nightly toolchain).
 #
 #   bash fuzz/run.sh [SECONDS-PER-TARGET (default 60)] [TARGET...]   fuzz each target in turn
+#   bash fuzz/run.sh --runs N [TARGET...]                            N executions per target
 #   bash fuzz/run.sh --cmin [TARGET...]                              fold scratch/ into corpus/, minimised
 #
 # Each target runs for SECONDS with -rss_limit_mb=2048 -timeout=5, starting
@@ -13,7 +14,8 @@
 #
 # Environment: FUZZ_TOOLCHAIN (default nightly), FUZZ_SANITIZER (default
 # none; "address" for AddressSanitizer, ~7x slower), FUZZ_JOBS (default 1:
-# parallel libFuzzer workers per target).
+# parallel libFuzzer workers per target), FUZZ_TRACE_COMPARES (default 1; 0
+# builds without comparison tracing: faster, coarser coverage guidance).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,12 +24,24 @@ cd "$here"
 toolchain="${FUZZ_TOOLCHAIN:-nightly}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 jobs="${FUZZ_JOBS:-1}"
+build_flags=(-s "$sanitizer")
+if [[ ${FUZZ_TRACE_COMPARES:-1} == 0 ]]; then
+    build_flags+=(--no-trace-compares)
+fi
 
 mode=run
 secs=60
+runs=
 if [[ $# -gt 0 && $1 == --cmin ]]; then
     mode=cmin
     shift
+elif [[ $# -gt 0 && $1 == --runs ]]; then
+    if [[ $# -lt 2 || ! $2 =~ ^[0-9]+$ ]]; then
+        echo "run.sh: --runs needs a number of executions, e.g. --runs 10000000" >&2
+        exit 2
+    fi
+    runs=$2
+    shift 2
 elif [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
     secs=$1
     shift
@@ -57,7 +71,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 if [[ $mode == cmin ]]; then
-    cargo "+$toolchain" fuzz build -s "$sanitizer" >&2
+    cargo "+$toolchain" fuzz build "${build_flags[@]}" >&2
     triple=$(rustc "+$toolchain" -vV | sed -n 's/^host: //p')
     for t in "${targets[@]}"; do
         mkdir -p "scratch/$t"
@@ -85,8 +99,12 @@ if [[ $mode == cmin ]]; then
     exit 0
 fi
 
-echo "building ${#targets[@]} target(s) (sanitizer: $sanitizer, debug assertions on)..." >&2
-cargo "+$toolchain" fuzz build -s "$sanitizer" >&2
+echo "building ${#targets[@]} target(s) (${build_flags[*]}, debug assertions on)..." >&2
+cargo "+$toolchain" fuzz build "${build_flags[@]}" >&2
+limit=(-max_total_time="$secs")
+if [[ -n $runs ]]; then
+    limit=(-runs="$runs")
+fi
 
 failed=0
 printf '%-12s %12s %10s %8s  %s\n' target executions exec/s rss_mb result
@@ -98,8 +116,8 @@ for t in "${targets[@]}"; do
         parallel=(-jobs="$jobs" -workers="$jobs")
     fi
     set +e
-    cargo "+$toolchain" fuzz run -s "$sanitizer" "$t" "scratch/$t" "corpus/$t" -- \
-        -max_total_time="$secs" -rss_limit_mb=2048 -timeout=5 -print_final_stats=1 \
+    cargo "+$toolchain" fuzz run "${build_flags[@]}" "$t" "scratch/$t" "corpus/$t" -- \
+        "${limit[@]}" -rss_limit_mb=2048 -timeout=5 -print_final_stats=1 \
         "${parallel[@]}" >"$log" 2>&1
     rc=$?
     set -e
