@@ -117,6 +117,25 @@ impl Sign {
         }
     }
 
+    /// Reads a sign back from its text: exactly 32 (MD5) or 64
+    /// (HMAC-SHA256) uppercase hex digits, as [`Sign::as_str`] writes it.
+    /// Anything else (lowercase included) is `None`.
+    #[must_use]
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if !matches!(b.len(), 32 | 64) || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'))
+        {
+            return None;
+        }
+        let mut buf = [0u8; 64];
+        buf[..b.len()].copy_from_slice(b);
+        Some(Self {
+            buf,
+            // 32 or 64, checked above.
+            len: b.len() as u8,
+        })
+    }
+
     /// The sign as uppercase hex.
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use proptest::prelude::*;
 use wxpay_core::{
-    ApiKey, Error, SignType, canonical_string, sign, string_to_sign, verify, verify_sign, xml,
+    ApiKey, Error, Sign, SignType, canonical_string, sign, string_to_sign, verify, verify_sign, xml,
 };
 
 /// A name the codec reads and writes: `[A-Za-z_][A-Za-z0-9_.-]*`.
@@ -147,6 +147,12 @@ proptest! {
         prop_assert_eq!(verify(&signed, &key, Some(t)), Ok(t));
         prop_assert_eq!(verify(&signed, &key, None), Ok(t));
         prop_assert_eq!(verify_sign(&m, &key, s.as_str(), None), Ok(t));
+        // Read back from its text, the sign is the same sign; lowercase or
+        // cut short it is not a sign.
+        prop_assert_eq!(Sign::from_hex(s.as_str()), Some(s));
+        let lower = s.as_str().to_ascii_lowercase();
+        prop_assert_eq!(Sign::from_hex(&lower).is_none(), lower != s.as_str());
+        prop_assert_eq!(Sign::from_hex(&s.as_str()[1..]), None);
         // Through the XML codec too: the decoded map carries the same sign.
         let text = xml::encode(&signed).unwrap();
         let decoded = xml::decode(text.as_bytes()).unwrap();

@@ -16,6 +16,7 @@ use crate::clock::MockClock;
 use crate::config::{Config, Merchant, Switches};
 use crate::notify::{Notifier, RefundJob};
 use crate::orders::{OrderStore, lock};
+use crate::persist::{Journal, Loaded, TextTable, meta};
 
 /// A random `[0-9A-Za-z]` string from a fast non-cryptographic generator
 /// (nonces and codes in a mock need uniqueness, not secrecy).
@@ -40,7 +41,7 @@ fn md5_b64url(data: &str) -> String {
 }
 
 /// One `wx.login` code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Login {
     pub(crate) appid: String,
     pub(crate) openid: String,
@@ -56,6 +57,11 @@ pub(crate) struct Logins {
     pub(crate) codes: HashMap<String, Login>,
     /// `(appid, openid)` pairs minted by `/mock/login`.
     pub(crate) minted: HashSet<(String, String)>,
+}
+
+/// The journal key of a minted `(appid, openid)` pair.
+pub(crate) fn minted_key(appid: &str, openid: &str) -> String {
+    format!("{appid}\0{openid}")
 }
 
 /// An injected fault.
@@ -108,25 +114,138 @@ pub(crate) struct App {
     pub(crate) stop: watch::Sender<bool>,
     /// The web console's change feed and recorded XML exchanges.
     pub(crate) console: crate::console::Console,
+    /// Where changes go with `--data-dir` (none: memory only).
+    pub(crate) journal: Option<Arc<Journal>>,
 }
 
 impl App {
+    /// A server's state in memory only.
     pub(crate) fn new(config: Config) -> Arc<Self> {
+        Self::build(config, None, fastrand::u16(..))
+    }
+
+    fn build(config: Config, journal: Option<Arc<Journal>>, instance: u16) -> Arc<Self> {
         let (stop, _) = watch::channel(false);
         Arc::new(Self {
             switches: Mutex::new(config.switches.clone()),
             clock: MockClock::new(),
-            orders: OrderStore::new(config.max_orders),
+            orders: OrderStore::new(config.max_orders, journal.clone()),
             logins: Mutex::new(Logins::default()),
-            notifier: Notifier::new(config.max_notifications),
+            notifier: Notifier::new(config.max_notifications, journal.clone()),
             faults: Mutex::new(Vec::new()),
             faults_armed: core::sync::atomic::AtomicBool::new(false),
             sandbox_gen: Mutex::new(HashMap::new()),
-            instance: fastrand::u16(..),
+            instance,
             stop,
             console: crate::console::Console::new(),
             config,
+            journal,
         })
+    }
+
+    /// The state for `config`: from `config.data_dir` when it is set (read
+    /// back, and journaled from now on), else empty and in memory.
+    ///
+    /// # Errors
+    /// When the data dir cannot be opened or holds a record this build
+    /// cannot read; the message names it.
+    pub(crate) fn open(config: Config) -> Result<Arc<Self>, String> {
+        let Some(dir) = config.data_dir.clone() else {
+            return Ok(Self::new(config));
+        };
+        let (journal, loaded) = Journal::open(&dir)?;
+        let restored = Self::restore(config, &journal, loaded);
+        if restored.is_err() {
+            journal.close();
+        }
+        let app = restored?;
+        tracing::info!(
+            "data dir {}: {} order(s), {} notification(s) pending of {}, clock offset {} s",
+            dir.display(),
+            app.orders.len(),
+            app.notifier.pending_count(),
+            app.notifier.len(),
+            app.clock.offset_ms() / 1000
+        );
+        Ok(app)
+    }
+
+    fn restore(
+        config: Config,
+        journal: &Arc<Journal>,
+        loaded: Loaded,
+    ) -> Result<Arc<Self>, String> {
+        let instance = match loaded.meta::<u16>(meta::INSTANCE)? {
+            Some(i) => i,
+            None => {
+                let i = fastrand::u16(..);
+                journal.put_text(TextTable::Meta, meta::INSTANCE, &i);
+                i
+            }
+        };
+        let app = Self::build(config, Some(Arc::clone(journal)), instance);
+        if let Some(ms) = loaded.meta::<i64>(meta::CLOCK_OFFSET_MS)? {
+            app.clock.advance_ms(ms);
+        }
+        if let Some(g) = loaded.meta::<HashMap<String, u32>>(meta::SANDBOX_GEN)? {
+            *lock(&app.sandbox_gen) = g;
+        }
+        let mut orders = Vec::with_capacity(loaded.orders.len());
+        for (seq, bytes) in &loaded.orders {
+            let rec = crate::persist::decode(bytes, &format!("order record {seq}"))?;
+            orders.push(crate::orders::Order::from_record(rec)?);
+        }
+        // Refunds still processing settle on their schedule.
+        for o in &orders {
+            for (idx, r) in o.refunds.iter().enumerate() {
+                if r.status == wxpay_core::model::RefundStatus::Processing {
+                    app.notifier.schedule_refund(RefundJob {
+                        due_ms: r.settle_at.saturating_mul(1000),
+                        order_seq: o.seq,
+                        idx,
+                    });
+                }
+            }
+        }
+        let next_seq = loaded.meta::<u64>(meta::NEXT_ORDER_SEQ)?.unwrap_or(1);
+        app.orders.restore(orders, next_seq);
+        let next_id = loaded.meta::<u64>(meta::NEXT_NOTIFICATION_ID)?.unwrap_or(1);
+        app.notifier.restore(&loaded.notifications, next_id)?;
+        let mut logins = lock(&app.logins);
+        for (code, bytes) in &loaded.logins {
+            let l: Login = crate::persist::decode(bytes, &format!("login code {code:?}"))?;
+            logins.codes.insert(code.clone(), l);
+        }
+        for k in &loaded.minted {
+            if let Some((a, o)) = k.split_once('\0') {
+                logins.minted.insert((a.to_owned(), o.to_owned()));
+            }
+        }
+        drop(logins);
+        Ok(app)
+    }
+
+    /// Waits until every change so far is on disk (at once without a
+    /// data dir).
+    ///
+    /// # Errors
+    /// Why the data dir could not be written.
+    pub(crate) async fn durable(&self) -> Result<(), Arc<str>> {
+        match &self.journal {
+            Some(j) => j.durable().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Records the clock offset in the journal.
+    fn journal_clock(&self) {
+        if let Some(j) = &self.journal {
+            j.put_text(
+                TextTable::Meta,
+                meta::CLOCK_OFFSET_MS,
+                &self.clock.offset_ms(),
+            );
+        }
     }
 
     /// A copy of the current switches.
@@ -154,9 +273,18 @@ impl App {
 
     /// Rotates a merchant's sandbox key.
     pub(crate) fn rotate_sandbox_key(&self, mch_id: &str) {
-        *lock(&self.sandbox_gen)
-            .entry(mch_id.to_owned())
-            .or_insert(0) += 1;
+        let mut g = lock(&self.sandbox_gen);
+        *g.entry(mch_id.to_owned()).or_insert(0) += 1;
+        if let Some(j) = &self.journal {
+            j.put_text(TextTable::Meta, meta::SANDBOX_GEN, &*g);
+        }
+    }
+
+    /// Stores a code (new or used) in the journal.
+    pub(crate) fn journal_login(&self, code: &str, login: &Login) {
+        if let Some(j) = &self.journal {
+            j.put_text(TextTable::Logins, code, login);
+        }
     }
 
     /// The deterministic openid of `user` under `appid`.
@@ -226,14 +354,25 @@ impl App {
     /// Forgets every order, code, notification and fault; puts the clock
     /// back and the switches to their configured values.
     pub(crate) fn reset(&self) {
-        self.orders.clear();
+        let next_seq = self.orders.clear();
         *lock(&self.logins) = Logins::default();
-        self.notifier.clear();
+        let next_id = self.notifier.clear();
         lock(&self.faults).clear();
         lock(&self.sandbox_gen).clear();
         self.clock.reset();
         *lock(&self.switches) = self.config.switches.clone();
         self.console.clear();
+        if let Some(j) = &self.journal {
+            j.clear();
+            j.put_text(TextTable::Meta, meta::NEXT_ORDER_SEQ, &next_seq);
+            j.put_text(TextTable::Meta, meta::NEXT_NOTIFICATION_ID, &next_id);
+            j.put_text(
+                TextTable::Meta,
+                meta::SANDBOX_GEN,
+                &HashMap::<String, u32>::new(),
+            );
+            self.journal_clock();
+        }
     }
 
     /// Settles a refund that has waited its `refund_delay_seconds`.
@@ -245,6 +384,7 @@ impl App {
     /// the new time; returns when all have been attempted.
     pub(crate) async fn advance(self: &Arc<Self>, seconds: i64) {
         self.clock.advance_ms(seconds.saturating_mul(1000));
+        self.journal_clock();
         self.notifier.wake.notify_one();
         self.drain().await;
     }

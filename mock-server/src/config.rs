@@ -21,7 +21,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use wxpay_core::ApiKey;
@@ -256,6 +256,7 @@ struct RawConfig {
     max_body_bytes: Option<usize>,
     max_orders: Option<usize>,
     max_notifications: Option<usize>,
+    data_dir: Option<PathBuf>,
     default_merchant: Option<bool>,
     #[serde(default)]
     switches: Switches,
@@ -278,6 +279,9 @@ pub struct Config {
     pub max_orders: usize,
     /// Retention cap on stored notifications.
     pub max_notifications: usize,
+    /// Where to keep state across restarts (an embedded database file
+    /// inside it); `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
     /// Behaviour switches (their values at start and after `/mock/reset`).
     pub switches: Switches,
     /// Known apps (appid → secret).
@@ -294,6 +298,7 @@ impl Default for Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_orders: DEFAULT_MAX_ORDERS,
             max_notifications: DEFAULT_MAX_NOTIFICATIONS,
+            data_dir: None,
             switches: Switches::default(),
             apps: vec![default_app()],
             merchants: vec![default_merchant()],
@@ -350,6 +355,7 @@ impl Config {
         if let Some(n) = raw.max_notifications {
             cfg.max_notifications = n;
         }
+        cfg.data_dir = raw.data_dir;
         cfg.switches = raw.switches;
         for app in raw.apps {
             cfg.add_app(app)?;
@@ -422,13 +428,17 @@ impl Config {
 
     /// Applies the environment: `WXPAY_MOCK_HOST`, `WXPAY_MOCK_PORT`,
     /// `WXPAY_MOCK_MAX_BODY_BYTES`, `WXPAY_MOCK_MAX_ORDERS`,
-    /// `WXPAY_MOCK_MAX_NOTIFICATIONS` and `WXPAY_MOCK_<SWITCH>`.
+    /// `WXPAY_MOCK_MAX_NOTIFICATIONS`, `WXPAY_MOCK_DATA_DIR` and
+    /// `WXPAY_MOCK_<SWITCH>`.
     ///
     /// # Errors
     /// A message naming the variable and what it accepts.
     pub fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), String> {
         if let Some(h) = env.get("WXPAY_MOCK_HOST") {
             self.host.clone_from(h);
+        }
+        if let Some(d) = env.get("WXPAY_MOCK_DATA_DIR").filter(|d| !d.is_empty()) {
+            self.data_dir = Some(PathBuf::from(d));
         }
         let num = |name: &str| -> Result<Option<u64>, String> {
             env.get(name)

@@ -119,7 +119,7 @@ where
         ["orders"] if is_get => ok(&list_orders(app, &query)),
         ["orders"] => method_not_allowed(rest, "GET"),
         ["orders", no] if is_get => match find_order(app, no, &query) {
-            Ok(o) => ok(&order_json(app, &lock(&o))),
+            Ok(o) => ok(&order_json(app, &o.read())),
             Err(r) => r,
         },
         ["orders", no, "pay"] if is_post => {
@@ -312,7 +312,7 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
         )));
     };
     let (appid, order_sign_type, key, current, answer_sign) = {
-        let o = lock(&order);
+        let o = order.read();
         (
             o.appid().to_owned(),
             o.sign_type,
@@ -457,7 +457,7 @@ fn list_orders(app: &App, q: &std::collections::HashMap<String, String>) -> Valu
         .all()
         .iter()
         .filter_map(|o| {
-            let o = lock(o);
+            let o = o.read();
             if q.get("mch_id").is_some_and(|m| m != o.mch_id()) {
                 return None;
             }

@@ -15,6 +15,7 @@ use wxpay_core::model::rules;
 
 use crate::app::{App, FaultKind};
 use crate::orders::lock;
+use crate::persist::TextTable;
 use crate::server::Reply;
 
 /// Decodes an `application/x-www-form-urlencoded` query.
@@ -124,6 +125,7 @@ fn answer(app: &App, q: &HashMap<String, String>) -> Reply {
         return error(rules::jscode::CODE_USED);
     }
     login.used = true;
+    app.journal_login(get("js_code"), login);
     let mut body = json!({ "session_key": login.session_key, "openid": login.openid });
     if let Some(u) = &login.unionid {
         body["unionid"] = json!(u);
@@ -193,20 +195,33 @@ pub(crate) fn login(
     let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
     let mut logins = lock(&app.logins);
     if logins.codes.len() > 10_000 {
-        logins.codes.retain(|_, l| l.created_at + 2 * ttl > now);
+        logins.codes.retain(|c, l| {
+            let keep = l.created_at + 2 * ttl > now;
+            if !keep && let Some(j) = &app.journal {
+                j.delete_text(TextTable::Logins, c);
+            }
+            keep
+        });
     }
-    logins.minted.insert((appid.to_owned(), openid.clone()));
-    logins.codes.insert(
-        code.clone(),
-        crate::app::Login {
-            appid: appid.to_owned(),
-            openid: openid.clone(),
-            unionid: unionid.clone(),
-            session_key: App::session_key(),
-            created_at: now,
-            used: false,
-        },
-    );
+    if logins.minted.insert((appid.to_owned(), openid.clone()))
+        && let Some(j) = &app.journal
+    {
+        j.put_text(
+            TextTable::Minted,
+            &crate::app::minted_key(appid, &openid),
+            &(),
+        );
+    }
+    let login = crate::app::Login {
+        appid: appid.to_owned(),
+        openid: openid.clone(),
+        unionid: unionid.clone(),
+        session_key: App::session_key(),
+        created_at: now,
+        used: false,
+    };
+    app.journal_login(&code, &login);
+    logins.codes.insert(code.clone(), login);
     Ok((code, openid, unionid))
 }
 

@@ -31,6 +31,7 @@ mod jscode;
 mod notify;
 mod orders;
 mod pay;
+mod persist;
 mod server;
 
 #[doc(hidden)]
@@ -40,4 +41,4 @@ pub mod harness;
 
 pub use crate::clock::MockClock;
 pub use crate::config::{AppConfig, Config, Merchant, Switches};
-pub use crate::server::{MockServer, VERSION_HEADER, run, shutdown_signal};
+pub use crate::server::{MockServer, Server, VERSION_HEADER, run, shutdown_signal};

@@ -27,9 +27,10 @@ use tokio::sync::Notify;
 use wxpay_core::model::{judge_notify_reply, rules};
 
 use crate::orders::lock;
+use crate::persist::{Journal, NumTable};
 
 /// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Kind {
     Payment,
     Refund,
@@ -45,7 +46,7 @@ impl Kind {
 }
 
 /// Where a notification stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum State {
     Pending,
     Acknowledged,
@@ -63,7 +64,7 @@ impl State {
 }
 
 /// One delivery attempt.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Attempt {
     /// Mock time of the attempt, Unix milliseconds.
     at_ms: i64,
@@ -74,8 +75,10 @@ pub(crate) struct Attempt {
     duplicate: bool,
 }
 
-/// One notification and its delivery history.
-#[derive(Debug)]
+/// One notification and its delivery history. It is also the journal's
+/// record (`--data-dir`), where `in_flight` is left out: an attempt cut off
+/// by a restart is made again at the time it was due.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Notification {
     id: u64,
     kind: Kind,
@@ -83,18 +86,45 @@ pub(crate) struct Notification {
     mch_id: String,
     out_trade_no: String,
     out_refund_no: Option<String>,
+    #[serde(with = "body_text")]
     body: Bytes,
     created_at_ms: i64,
     state: State,
     attempts: Vec<Attempt>,
     /// When the next attempt is due (mock ms); `None` while one is in
-    /// flight or when no more will be made.
+    /// flight or when no more will be made. (Nothing is journaled while an
+    /// attempt is in flight, so the journal still holds its due time.)
     next_attempt_ms: Option<i64>,
     /// How many retry intervals have been used.
     retries: usize,
+    #[serde(skip)]
     in_flight: bool,
     /// Whether the first delivery also sends a duplicate.
     duplicate_first: bool,
+}
+
+/// Notify bodies are XML the mock wrote (UTF-8), stored as text.
+mod body_text {
+    use bytes::Bytes;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(b))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        String::deserialize(d).map(Bytes::from)
+    }
+}
+
+impl Notification {
+    /// Sends this notification to the journal, if there is one. Never
+    /// called while an attempt is in flight.
+    fn journal(&self, journal: Option<&Journal>) {
+        if let Some(j) = journal {
+            j.put_num(NumTable::Notifications, self.id, self);
+        }
+    }
 }
 
 /// A new notification to deliver.
@@ -148,6 +178,7 @@ pub(crate) struct Notifier {
     /// Signalled whenever an attempt completes.
     progress: Notify,
     max_items: usize,
+    journal: Option<std::sync::Arc<Journal>>,
 }
 
 /// What is due now.
@@ -161,7 +192,7 @@ pub(crate) struct Taken {
 }
 
 impl Notifier {
-    pub(crate) fn new(max_items: usize) -> Self {
+    pub(crate) fn new(max_items: usize, journal: Option<std::sync::Arc<Journal>>) -> Self {
         Self {
             inner: Mutex::new(Inner {
                 next_id: 1,
@@ -170,7 +201,44 @@ impl Notifier {
             wake: Notify::new(),
             progress: Notify::new(),
             max_items,
+            journal,
         }
+    }
+
+    /// Puts back notifications read from the journal (on start, before the
+    /// delivery engine runs); pending ones resume their schedule.
+    ///
+    /// # Errors
+    /// Names a record that cannot be read.
+    pub(crate) fn restore(&self, records: &[(u64, Vec<u8>)], next_id: u64) -> Result<(), String> {
+        let mut g = lock(&self.inner);
+        for (id, bytes) in records {
+            let n: Notification =
+                crate::persist::decode(bytes, &format!("notification record {id}"))?;
+            g.next_id = g.next_id.max(n.id + 1);
+            if n.state != State::Pending {
+                g.finished.push_back(n.id);
+            }
+            g.items.insert(n.id, n);
+        }
+        g.next_id = g.next_id.max(next_id);
+        drop(g);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// How many notifications are held.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.inner).items.len()
+    }
+
+    /// How many are waiting for an attempt.
+    pub(crate) fn pending_count(&self) -> usize {
+        lock(&self.inner)
+            .items
+            .values()
+            .filter(|n| n.state == State::Pending)
+            .count()
     }
 
     /// Queues a notification for immediate delivery; returns its id.
@@ -198,6 +266,9 @@ impl Notifier {
                     duplicate_first: n.duplicate,
                 },
             );
+            if let Some(n) = g.items.get(&id) {
+                n.journal(self.journal.as_deref());
+            }
             // Retention: drop the oldest finished notifications. A pending
             // one is never dropped (it would never be retried): when only
             // pending ones remain, the list grows past the cap and a warning
@@ -218,6 +289,9 @@ impl Notifier {
                     .is_some_and(|x| x.state != State::Pending && !x.in_flight)
                 {
                     g.items.remove(&v);
+                    if let Some(j) = &self.journal {
+                        j.delete_num(NumTable::Notifications, v);
+                    }
                 }
             }
             if g.items.len() <= self.max_items {
@@ -280,6 +354,7 @@ impl Notifier {
             let mut g = lock(&self.inner);
             g.in_flight = g.in_flight.saturating_sub(1);
             let mut finished = false;
+            let journal = self.journal.as_deref();
             if let Some(n) = g.items.get_mut(&id) {
                 n.in_flight = false;
                 let accepted = attempts.iter().any(|a| a.accepted);
@@ -299,6 +374,7 @@ impl Notifier {
                 if n.state != State::Pending {
                     finished = true;
                 }
+                n.journal(journal);
             }
             if finished {
                 g.finished.push_back(id);
@@ -317,6 +393,7 @@ impl Notifier {
             if !n.in_flight {
                 n.next_attempt_ms = Some(now_ms);
                 n.state = State::Pending;
+                n.journal(self.journal.as_deref());
             }
         }
         self.wake.notify_one();
@@ -340,11 +417,14 @@ impl Notifier {
         lock(&self.inner).items.get(&id).map(Notification::to_json)
     }
 
-    pub(crate) fn clear(&self) {
+    /// Forgets every notification; ids keep counting up. Returns the next
+    /// id (which the journal keeps).
+    pub(crate) fn clear(&self) -> u64 {
         let mut g = lock(&self.inner);
         g.items.clear();
         g.finished.clear();
         g.refund_jobs.clear();
+        g.next_id
     }
 
     /// A future that completes at the next recorded attempt; enable it
@@ -550,7 +630,7 @@ mod tests {
     /// never be retried, so past the cap the list grows instead.
     #[test]
     fn retention_never_drops_pending() {
-        let n = Notifier::new(2);
+        let n = Notifier::new(2, None);
         for i in 0..4 {
             n.enqueue(new(i), 0);
         }

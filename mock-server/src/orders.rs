@@ -6,13 +6,21 @@
 //! refund on one order; the store's index sits behind another. No lock is
 //! ever held across an `.await`, and the index lock is never taken while an
 //! order lock is held (lock order: index, then order).
+//!
+//! An order is read through [`OrderCell::read`] and changed only through
+//! [`OrderStore::write`], whose guard hands the changed order to the
+//! journal (`--data-dir`) when it is dropped, still under the order's lock,
+//! so the journal sees one order's changes in the order they happened.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use serde::{Deserialize, Serialize};
 use wxpay_core::model::rules;
 use wxpay_core::model::{RefundStatus, TradeState};
 use wxpay_core::{ParamMap, SignType};
+
+use crate::persist::{Journal, NumTable};
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it
 /// (every critical section leaves the data consistent before it can panic).
@@ -80,7 +88,7 @@ impl Fields {
 }
 
 /// What happened to an order, for `GET /mock/orders/{out_trade_no}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum EventKind {
     Created,
     Reentered,
@@ -95,7 +103,7 @@ pub(crate) enum EventKind {
 }
 
 /// One event: mock time (Unix seconds) and kind.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Event {
     pub(crate) at: i64,
     pub(crate) kind: EventKind,
@@ -230,8 +238,175 @@ impl Order {
     }
 }
 
+/// One order behind its lock. Read it with [`OrderCell::read`]; change it
+/// with [`OrderStore::write`].
+#[derive(Debug)]
+pub(crate) struct OrderCell(Mutex<Order>);
+
 /// A shared handle on one order.
-pub(crate) type OrderRef = Arc<Mutex<Order>>;
+pub(crate) type OrderRef = Arc<OrderCell>;
+
+/// A locked order, read-only.
+pub(crate) struct OrderRead<'a>(MutexGuard<'a, Order>);
+
+impl core::ops::Deref for OrderRead<'_> {
+    type Target = Order;
+    fn deref(&self) -> &Order {
+        &self.0
+    }
+}
+
+impl OrderCell {
+    fn new(o: Order) -> Self {
+        Self(Mutex::new(o))
+    }
+
+    /// Locks the order for reading.
+    pub(crate) fn read(&self) -> OrderRead<'_> {
+        OrderRead(lock(&self.0))
+    }
+}
+
+/// A locked order that may be changed; on drop, the order goes to the
+/// journal (when there is one) before the lock is released.
+pub(crate) struct OrderWrite<'a> {
+    guard: MutexGuard<'a, Order>,
+    journal: Option<&'a Journal>,
+}
+
+impl core::ops::Deref for OrderWrite<'_> {
+    type Target = Order;
+    fn deref(&self) -> &Order {
+        &self.guard
+    }
+}
+
+impl core::ops::DerefMut for OrderWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Order {
+        &mut self.guard
+    }
+}
+
+impl Drop for OrderWrite<'_> {
+    fn drop(&mut self) {
+        if let Some(j) = self.journal {
+            j.put_num(NumTable::Orders, self.guard.seq, &self.guard.record());
+        }
+    }
+}
+
+/// An order as the journal stores it.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct OrderRecord {
+    seq: u64,
+    sandbox: bool,
+    sign_type: String,
+    state: String,
+    total_fee: i64,
+    created_at: i64,
+    prepay_at: i64,
+    expire_at: Option<i64>,
+    paid_at: Option<i64>,
+    closed_at: Option<i64>,
+    /// `name \0 value \0 …`, as in memory.
+    fields: String,
+    refunds: Vec<RefundRecord>,
+    events: Vec<Event>,
+    answer_sign: Option<String>,
+}
+
+/// A refund as the journal stores it.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RefundRecord {
+    out_refund_no: String,
+    refund_fee: i64,
+    status: String,
+    created_at: i64,
+    settle_at: i64,
+    success_at: Option<i64>,
+    notify_url: Option<String>,
+}
+
+impl Order {
+    /// The journal's record of this order.
+    pub(crate) fn record(&self) -> OrderRecord {
+        OrderRecord {
+            seq: self.seq,
+            sandbox: self.sandbox,
+            sign_type: self.sign_type.as_str().into(),
+            state: self.state.as_str().into(),
+            total_fee: self.total_fee,
+            created_at: self.created_at,
+            prepay_at: self.prepay_at,
+            expire_at: self.expire_at,
+            paid_at: self.paid_at,
+            closed_at: self.closed_at,
+            fields: self.fields.0.to_string(),
+            refunds: self
+                .refunds
+                .iter()
+                .map(|r| RefundRecord {
+                    out_refund_no: r.out_refund_no.to_string(),
+                    refund_fee: r.refund_fee,
+                    status: r.status.as_str().into(),
+                    created_at: r.created_at,
+                    settle_at: r.settle_at,
+                    success_at: r.success_at,
+                    notify_url: r.notify_url.as_deref().map(str::to_owned),
+                })
+                .collect(),
+            events: self.events.clone(),
+            answer_sign: self.answer_sign.map(|s| s.as_str().to_owned()),
+        }
+    }
+
+    /// Rebuilds an order from its journal record.
+    ///
+    /// # Errors
+    /// Names the field that holds a value this build does not know.
+    pub(crate) fn from_record(r: OrderRecord) -> Result<Self, String> {
+        let bad = |what: &str, v: &str| format!("order {}: unknown {what} {v:?}", r.seq);
+        let refunds = r
+            .refunds
+            .into_iter()
+            .map(|x| {
+                Ok(Refund {
+                    status: RefundStatus::parse(&x.status)
+                        .ok_or_else(|| bad("refund_status", &x.status))?,
+                    out_refund_no: x.out_refund_no.into(),
+                    refund_fee: x.refund_fee,
+                    created_at: x.created_at,
+                    settle_at: x.settle_at,
+                    success_at: x.success_at,
+                    notify_url: x.notify_url.map(String::into_boxed_str),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let answer_sign = match &r.answer_sign {
+            Some(s) => Some(wxpay_core::Sign::from_hex(s).ok_or_else(|| bad("answer sign", s))?),
+            None => None,
+        };
+        Ok(Self {
+            seq: r.seq,
+            sandbox: r.sandbox,
+            sign_type: r
+                .sign_type
+                .parse()
+                .map_err(|_| bad("sign_type", &r.sign_type))?,
+            state: TradeState::parse(&r.state).ok_or_else(|| bad("trade_state", &r.state))?,
+            total_fee: r.total_fee,
+            created_at: r.created_at,
+            prepay_at: r.prepay_at,
+            expire_at: r.expire_at,
+            paid_at: r.paid_at,
+            closed_at: r.closed_at,
+            fields: Fields(r.fields.into_boxed_str()),
+            refunds,
+            events: r.events,
+            answer_sign,
+        })
+    }
+}
 
 /// The key orders are unique under: sandbox flag + mch_id + out_trade_no.
 fn order_key(sandbox: bool, mch_id: &str, out_trade_no: &str) -> Box<str> {
@@ -253,16 +428,29 @@ type Map<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
 #[derive(Default)]
 struct Index {
     by_key: Map<u64>,
-    /// Orders by sequence number: `slots[i]` holds seq `first + i`.
-    slots: VecDeque<OrderRef>,
+    /// Orders by sequence number: `slots[i]` holds seq `first + i` (`None`
+    /// only for a gap in orders read back from a data dir).
+    slots: VecDeque<Option<OrderRef>>,
     first: u64,
     refunds: Map<u64>,
+    /// How many slots hold an order.
+    len: usize,
 }
 
 impl Index {
     fn get(&self, seq: u64) -> Option<&OrderRef> {
         let i = usize::try_from(seq.checked_sub(self.first)?).ok()?;
-        self.slots.get(i)
+        self.slots.get(i)?.as_ref()
+    }
+
+    /// Indexes an order under its keys.
+    fn add_keys(&mut self, o: &Order) {
+        self.by_key
+            .insert(order_key(o.sandbox, o.mch_id(), o.out_trade_no()), o.seq);
+        for r in &o.refunds {
+            self.refunds
+                .insert(order_key(o.sandbox, o.mch_id(), &r.out_refund_no), o.seq);
+        }
     }
 
     fn next_seq(&self) -> u64 {
@@ -274,6 +462,7 @@ impl Index {
 pub(crate) struct OrderStore {
     index: Mutex<Index>,
     max_orders: usize,
+    journal: Option<Arc<Journal>>,
 }
 
 /// The outcome of [`OrderStore::insert_or_get`].
@@ -285,13 +474,85 @@ pub(crate) enum Insert {
 }
 
 impl OrderStore {
-    pub(crate) fn new(max_orders: usize) -> Self {
+    pub(crate) fn new(max_orders: usize, journal: Option<Arc<Journal>>) -> Self {
         Self {
             index: Mutex::new(Index {
                 first: 1,
                 ..Index::default()
             }),
             max_orders,
+            journal,
+        }
+    }
+
+    /// Locks an order for changing; the change reaches the journal when the
+    /// guard is dropped.
+    pub(crate) fn write<'a>(&'a self, order: &'a OrderRef) -> OrderWrite<'a> {
+        OrderWrite {
+            guard: lock(&order.0),
+            journal: self.journal.as_deref(),
+        }
+    }
+
+    /// Puts back orders read from the journal (on start, before serving).
+    /// `next_seq` is the first sequence number never handed out. Beyond
+    /// `max_orders` the oldest are dropped, as at run time.
+    pub(crate) fn restore(&self, mut orders: Vec<Order>, next_seq: u64) {
+        orders.sort_by_key(|o| o.seq);
+        let mut ix = lock(&self.index);
+        let first = orders.first().map_or(next_seq, |o| o.seq);
+        let next = orders.last().map_or(next_seq, |o| o.seq + 1).max(next_seq);
+        *ix = Index {
+            first,
+            ..Index::default()
+        };
+        for o in orders {
+            while ix.next_seq() < o.seq {
+                ix.slots.push_back(None);
+            }
+            ix.add_keys(&o);
+            ix.slots.push_back(Some(Arc::new(OrderCell::new(o))));
+            ix.len += 1;
+        }
+        if ix.slots.is_empty() {
+            ix.first = next;
+        }
+        self.evict(&mut ix);
+        // Sequence numbers continue after the highest ever handed out.
+        while ix.next_seq() < next {
+            ix.slots.push_back(None);
+        }
+        while ix.slots.front().is_some_and(Option::is_none) {
+            ix.slots.pop_front();
+            ix.first += 1;
+        }
+    }
+
+    /// Drops the oldest orders beyond `max_orders`.
+    fn evict(&self, ix: &mut Index) {
+        while ix.len > self.max_orders {
+            let Some(old) = ix.slots.pop_front() else {
+                break;
+            };
+            ix.first += 1;
+            let Some(old) = old else {
+                continue;
+            };
+            ix.len -= 1;
+            let o = old.read();
+            let k = order_key(o.sandbox, o.mch_id(), o.out_trade_no());
+            ix.by_key.remove(&k);
+            for r in &o.refunds {
+                ix.refunds
+                    .remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
+            }
+            if let Some(j) = &self.journal {
+                j.delete_num(NumTable::Orders, o.seq);
+            }
+        }
+        while ix.slots.front().is_some_and(Option::is_none) {
+            ix.slots.pop_front();
+            ix.first += 1;
         }
     }
 
@@ -311,22 +572,15 @@ impl OrderStore {
             return Insert::Existing(Arc::clone(o));
         }
         let seq = ix.next_seq();
-        let order = Arc::new(Mutex::new(make(seq)));
-        ix.by_key.insert(key, seq);
-        ix.slots.push_back(Arc::clone(&order));
-        while ix.slots.len() > self.max_orders {
-            let Some(old) = ix.slots.pop_front() else {
-                break;
-            };
-            ix.first += 1;
-            let o = lock(&old);
-            let k = order_key(o.sandbox, o.mch_id(), o.out_trade_no());
-            ix.by_key.remove(&k);
-            for r in &o.refunds {
-                ix.refunds
-                    .remove(&order_key(o.sandbox, o.mch_id(), &r.out_refund_no));
-            }
+        let made = make(seq);
+        if let Some(j) = &self.journal {
+            j.put_num(NumTable::Orders, seq, &made.record());
         }
+        let order = Arc::new(OrderCell::new(made));
+        ix.by_key.insert(key, seq);
+        ix.slots.push_back(Some(Arc::clone(&order)));
+        ix.len += 1;
+        self.evict(&mut ix);
         Insert::Created(order)
     }
 
@@ -354,7 +608,7 @@ impl OrderStore {
     ) -> Option<OrderRef> {
         let o = self.by_seq(seq_of_transaction_id(id)?)?;
         {
-            let g = lock(&o);
+            let g = o.read();
             if g.sandbox != sandbox
                 || g.mch_id() != mch_id
                 || g.transaction_id().as_deref() != Some(id)
@@ -415,22 +669,24 @@ impl OrderStore {
 
     /// Every order, oldest first.
     pub(crate) fn all(&self) -> Vec<OrderRef> {
-        lock(&self.index).slots.iter().cloned().collect()
+        lock(&self.index).slots.iter().flatten().cloned().collect()
     }
 
     pub(crate) fn len(&self) -> usize {
-        lock(&self.index).slots.len()
+        lock(&self.index).len
     }
 
     /// Forgets every order; sequence numbers keep counting up, so ids made
-    /// before the reset never match a new order.
-    pub(crate) fn clear(&self) {
+    /// before the reset never match a new order. Returns the next sequence
+    /// number (which the journal keeps).
+    pub(crate) fn clear(&self) -> u64 {
         let mut ix = lock(&self.index);
         let next = ix.next_seq();
         *ix = Index {
             first: next,
             ..Index::default()
         };
+        next
     }
 }
 

@@ -87,6 +87,19 @@ impl Reply {
         )
     }
 
+    /// The answer when the data dir could not be written: the change is not
+    /// stored, so the answer it would have given is withheld.
+    fn not_stored(why: &str) -> Self {
+        Self::text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain; charset=utf-8",
+            format!(
+                "wxpay-mock: the data dir could not be written ({why}); this request's answer is withheld because its change is not stored. Fix the disk and restart the mock.\n"
+            ),
+            "503 data dir write failed",
+        )
+    }
+
     pub(crate) fn dropped() -> Self {
         let mut r = Self::text(
             StatusCode::OK,
@@ -249,7 +262,11 @@ async fn service(
     let method = req.method().clone();
     // The path only: query strings may carry an AppSecret (jscode2session).
     let path = req.uri().path().to_owned();
-    let reply = handle(app, &path, req).await;
+    let mut reply = handle(Arc::clone(&app), &path, req).await;
+    // With a data dir: nothing is answered before it is on disk.
+    if let Err(why) = app.durable().await {
+        reply = Reply::not_stored(&why);
+    }
     tracing::info!(
         target: "wxpay_mock::request",
         "{peer} {method} {path} -> {} {} ({} us)",
@@ -265,8 +282,64 @@ async fn service(
 
 /// Serves on `listener` until `shutdown` completes, then stops accepting,
 /// lets open connections finish (up to 5 s) and stops notify delivery.
-pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) {
-    serve(listener, App::new(config), shutdown).await;
+///
+/// With `config.data_dir`, the state is first read back from it (pending
+/// notifications resume) and every change is stored before it is answered.
+///
+/// # Errors
+/// When the data dir cannot be opened or read (nothing is served then).
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    Server::open(config)?.serve(listener, shutdown).await;
+    Ok(())
+}
+
+/// A server whose state is ready (read back from the data dir, if one is
+/// configured) but which does not serve yet: open it before announcing the
+/// address, so that a data dir in use fails before anyone connects.
+pub struct Server {
+    app: Arc<App>,
+}
+
+impl core::fmt::Debug for Server {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Server")
+            .field("data_dir", &self.app.config.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Opens the state for `config`.
+    ///
+    /// # Errors
+    /// When the data dir cannot be opened or read; the message names it.
+    pub fn open(config: Config) -> std::io::Result<Self> {
+        App::open(config)
+            .map(|app| Self { app })
+            .map_err(std::io::Error::other)
+    }
+
+    /// Serves on `listener` until `shutdown` completes (see [`run`]).
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        serve_then_close(listener, self.app, shutdown).await;
+    }
+}
+
+/// Serves, then closes the journal (committing what is queued and
+/// releasing the data dir).
+async fn serve_then_close(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve(listener, Arc::clone(&app), shutdown).await;
+    if let Some(j) = &app.journal {
+        j.close();
+    }
 }
 
 pub(crate) async fn serve(
@@ -354,6 +427,7 @@ pub struct MockServer {
     addr: SocketAddr,
     uri: String,
     stop: Option<oneshot::Sender<()>>,
+    done: Option<oneshot::Receiver<()>>,
 }
 
 impl MockServer {
@@ -370,7 +444,8 @@ impl MockServer {
     /// ignored: it always binds `127.0.0.1:0`.
     ///
     /// # Panics
-    /// If no port can be bound on 127.0.0.1 or no thread can be spawned.
+    /// If no port can be bound on 127.0.0.1, no thread can be spawned, or
+    /// the configured data dir cannot be opened.
     pub async fn start_with(config: Config) -> Self {
         match Self::try_start_with(config).await {
             Ok(s) => s,
@@ -381,10 +456,12 @@ impl MockServer {
     /// Like [`MockServer::start_with`], returning errors instead of panicking.
     ///
     /// # Errors
-    /// When no port can be bound or no thread or runtime can be created.
+    /// When no port can be bound, no thread or runtime can be created, or
+    /// the configured data dir cannot be opened.
     pub async fn try_start_with(config: Config) -> std::io::Result<Self> {
         let (addr_tx, addr_rx) = oneshot::channel::<std::io::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (done_tx, done_rx) = oneshot::channel::<()>();
         std::thread::Builder::new()
             .name("wxpay-mock".into())
             .spawn(move || {
@@ -414,12 +491,20 @@ impl MockServer {
                             return;
                         }
                     };
+                    let app = match App::open(config) {
+                        Ok(a) => a,
+                        Err(e) => {
+                            let _ = addr_tx.send(Err(std::io::Error::other(e)));
+                            return;
+                        }
+                    };
                     let _ = addr_tx.send(Ok(addr));
-                    run(listener, config, async {
+                    serve_then_close(listener, app, async {
                         let _ = stop_rx.await;
                     })
                     .await;
                 });
+                let _ = done_tx.send(());
             })?;
         let addr = addr_rx
             .await
@@ -428,7 +513,21 @@ impl MockServer {
             addr,
             uri: format!("http://{addr}"),
             stop: Some(stop_tx),
+            done: Some(done_rx),
         })
+    }
+
+    /// Stops the server and waits until it has: open connections are
+    /// finished (up to 5 s) and, with a data dir, everything is on disk and
+    /// the directory is free for another server. Dropping a `MockServer`
+    /// stops it without waiting.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.await;
+        }
     }
 
     /// The base URL, e.g. `http://127.0.0.1:40123` (no trailing slash).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use wxpay_mock::config::{Config, DEFAULT_APPID, DEFAULT_MCH_ID};
-use wxpay_mock::{Switches, run, shutdown_signal};
+use wxpay_mock::{Server, Switches, shutdown_signal};
 
 /// mimalloc: the mock allocates a little per request and per stored order;
 /// under load glibc's malloc (consolidation, unlinking) cost ~15% of the
@@ -28,6 +28,10 @@ OPTIONS (serve):
                          Loopback by default: the mock signs things, don't expose it by accident.
     --port <PORT>        Port to bind, 0 for any free port [default: 8787; env WXPAY_MOCK_PORT]
     --config <FILE>      TOML config: merchants, apps, switches [env WXPAY_MOCK_CONFIG]
+    --data-dir <DIR>     Keep orders, refunds, notifications (with their retry schedule),
+                         login codes, sandbox keys and the clock offset in DIR/wxpay-mock.redb,
+                         so a restart (even kill -9) loses nothing already answered
+                         [default: memory only; env WXPAY_MOCK_DATA_DIR; config data_dir]
     --explain            Add the signature doctor's finding to 签名错误 answers
                          (switch `explain`; off by default: it is an oracle)
     --set <NAME=VALUE>   Set a switch (repeatable), e.g. --set refund_delay_seconds=30
@@ -87,6 +91,7 @@ struct Args {
     host: Option<String>,
     port: Option<u16>,
     config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
     explain: bool,
     sets: Vec<(String, String)>,
     log: Option<String>,
@@ -105,6 +110,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
         host: None,
         port: None,
         config: None,
+        data_dir: None,
         explain: false,
         sets: Vec::new(),
         log: None,
@@ -131,6 +137,13 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
                 );
             }
             "--config" => args.config = Some(PathBuf::from(value("--config")?)),
+            "--data-dir" => {
+                let v = value("--data-dir")?;
+                if v.is_empty() {
+                    return Err("--data-dir needs a directory (see --help)".into());
+                }
+                args.data_dir = Some(PathBuf::from(v));
+            }
             "--explain" => args.explain = true,
             "--set" => {
                 let v = value("--set")?;
@@ -294,6 +307,9 @@ fn config_from(args: &Args, env: &HashMap<String, String>) -> Result<Config, Str
     if let Some(p) = args.port {
         cfg.port = p;
     }
+    if let Some(d) = &args.data_dir {
+        cfg.data_dir = Some(d.clone());
+    }
     if args.explain {
         cfg.switches.explain = true;
     }
@@ -362,6 +378,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let data_dir = cfg.data_dir.clone();
+    let server = match Server::open(cfg.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("wxpay-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     rt.block_on(async move {
         let listener = match tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await {
             Ok(l) => l,
@@ -389,7 +413,11 @@ fn main() -> ExitCode {
             cfg.merchants.len()
         );
         let _ = out.flush();
-        run(listener, cfg, shutdown_signal()).await;
+        if let Some(d) = &data_dir {
+            let _ = writeln!(out, "state kept in {}", d.join("wxpay-mock.redb").display());
+        }
+        let _ = out.flush();
+        server.serve(listener, shutdown_signal()).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })

@@ -10,7 +10,7 @@ use hyper::StatusCode;
 use wxpay_core::model::{BillType, DownloadBillRequest, Failure, RefundStatus, TradeState, rules};
 
 use super::Ctx;
-use crate::orders::{Order, lock};
+use crate::orders::Order;
 use crate::server::Reply;
 use wxpay_core::model::answers;
 
@@ -79,7 +79,7 @@ fn build(ctx: &Ctx<'_>, bill_type: BillType, day_start: i64) -> Option<String> {
     let mut t = Totals::default();
     let mch = &ctx.merchant.mch_id;
     for order in ctx.app.orders.all() {
-        let o = lock(&order);
+        let o = order.read();
         if o.sandbox != ctx.sandbox || o.mch_id() != mch.as_str() {
             continue;
         }

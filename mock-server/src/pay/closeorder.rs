@@ -5,7 +5,7 @@ use wxpay_core::model::{
 };
 
 use super::Ctx;
-use crate::orders::{EventKind, lock};
+use crate::orders::EventKind;
 use crate::server::Reply;
 
 pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
@@ -21,7 +21,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         )
         .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
     {
-        let mut o = lock(&order);
+        let mut o = ctx.app.orders.write(&order);
         match o.state {
             TradeState::Success | TradeState::Refund => {
                 return Err(Failure::business(ErrCode::OrderPaid));

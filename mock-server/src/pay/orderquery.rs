@@ -5,7 +5,7 @@ use wxpay_core::model::{
 };
 
 use super::Ctx;
-use crate::orders::{Order, OrderRef, lock};
+use crate::orders::{Order, OrderRef};
 use crate::server::Reply;
 
 /// Finds an order by transaction_id (which wins) or out_trade_no.
@@ -60,7 +60,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     )
     .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
     let resp = {
-        let o = lock(&order);
+        let o = order.read();
         describe(&o)
     };
     let outcome = format!(

@@ -6,7 +6,7 @@ use wxpay_core::{SignType, xml};
 use super::refund::order_key;
 use crate::app::App;
 use crate::notify::{Kind, NewNotification};
-use crate::orders::{EventKind, Order, OrderRef, lock};
+use crate::orders::{EventKind, Order, OrderRef};
 
 /// What the simulated user does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub(crate) fn act(
 ) -> Result<(), String> {
     let now = app.clock.now();
     let notify = {
-        let mut o = lock(order);
+        let mut o = app.orders.write(order);
         payable(&o, now, app.instance, prepay_id)?;
         match action {
             Action::Cancel => {
@@ -106,7 +106,7 @@ pub(crate) fn act(
     };
     if let Some(n) = notify {
         let id = app.notifier.enqueue(n, app.clock.now_ms());
-        lock(order).event(now, EventKind::Notified(id));
+        app.orders.write(order).event(now, EventKind::Notified(id));
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use super::Ctx;
 use super::orderquery::find;
 use crate::app::App;
 use crate::notify::{Kind, NewNotification, RefundJob};
-use crate::orders::{EventKind, Order, Refund, lock};
+use crate::orders::{EventKind, Order, Refund};
 use crate::server::Reply;
 
 fn secs(v: u64) -> i64 {
@@ -32,7 +32,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let out_refund_no = req.out_refund_no.clone().unwrap_or_default();
     let refund_fee = req.refund_fee.unwrap_or(0);
     let mch = &ctx.merchant.mch_id;
-    let seq = lock(&order).seq;
+    let seq = order.read().seq;
     // Claimed before the order is locked (lock order: index, then order).
     if ctx
         .app
@@ -45,7 +45,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let delay = secs(ctx.switches.refund_delay_seconds);
     let now = ctx.now;
     let outcome = {
-        let mut o = lock(&order);
+        let mut o = ctx.app.orders.write(&order);
         let r = apply(ctx, &mut o, &req, &out_refund_no, refund_fee, delay);
         match r {
             Ok((idx, new)) => {
@@ -257,7 +257,9 @@ fn enqueue(
     at_ms: i64,
 ) {
     let id = app.notifier.enqueue(n, at_ms);
-    lock(order).event(at_ms.div_euclid(1000), EventKind::Notified(id));
+    app.orders
+        .write(order)
+        .event(at_ms.div_euclid(1000), EventKind::Notified(id));
 }
 
 /// Settles a refund whose delay has passed (called by the delivery engine,
@@ -267,7 +269,7 @@ pub(crate) fn settle(app: &App, job: RefundJob) {
         return;
     };
     let n = {
-        let mut o = lock(&order);
+        let mut o = app.orders.write(&order);
         settle_locked(app, &mut o, job.idx, job.due_ms)
     };
     if let Some(n) = n {
@@ -279,7 +281,7 @@ pub(crate) fn settle(app: &App, job: RefundJob) {
 /// this so an answer never shows a refund processing past its time).
 pub(crate) fn settle_due(app: &App, order: &crate::orders::OrderRef, now: i64) {
     let due: Vec<(usize, i64)> = {
-        let o = lock(order);
+        let o = order.read();
         o.refunds
             .iter()
             .enumerate()
@@ -288,7 +290,7 @@ pub(crate) fn settle_due(app: &App, order: &crate::orders::OrderRef, now: i64) {
             .collect()
     };
     for (idx, at) in due {
-        let seq = lock(order).seq;
+        let seq = order.read().seq;
         settle(
             app,
             RefundJob {

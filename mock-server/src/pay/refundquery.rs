@@ -6,7 +6,7 @@ use wxpay_core::model::{
 
 use super::Ctx;
 use super::orderquery::find;
-use crate::orders::{OrderRef, lock, parse_refund_id};
+use crate::orders::{OrderRef, parse_refund_id};
 use crate::server::Reply;
 
 /// Refunds listed per answer (WeChat pages beyond 10 with `offset`).
@@ -22,7 +22,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         let (seq, idx) = parse_refund_id(id).ok_or_else(not_found)?;
         let o = ctx.app.orders.by_seq(seq).ok_or_else(not_found)?;
         {
-            let g = lock(&o);
+            let g = o.read();
             if g.sandbox != ctx.sandbox
                 || g.mch_id() != mch
                 || idx >= g.refunds.len()
@@ -38,7 +38,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
             .orders
             .by_out_refund_no(ctx.sandbox, mch, no)
             .ok_or_else(not_found)?;
-        let idx = lock(&o)
+        let idx = o
+            .read()
             .refunds
             .iter()
             .position(|r| *r.out_refund_no == **no)
@@ -55,7 +56,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     };
     super::refund::settle_due(ctx.app, &order, ctx.now);
     let resp = {
-        let o = lock(&order);
+        let o = order.read();
         if o.refunds.is_empty() {
             return Err(not_found());
         }

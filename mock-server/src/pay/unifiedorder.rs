@@ -75,7 +75,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         Insert::Existing(o) => (o, false),
     };
     let prepay_id = {
-        let mut o = lock(&order);
+        let mut o = ctx.app.orders.write(&order);
         if !created {
             match o.state {
                 TradeState::Success | TradeState::Refund => {
@@ -129,7 +129,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         _ => {}
     }
     let (xml, sign) = ctx.signed_answer(resp.to_params());
-    lock(&order).answer_sign = Some(sign);
+    ctx.app.orders.write(&order).answer_sign = Some(sign);
     Ok(Reply::xml(
         xml,
         if created {

@@ -316,7 +316,12 @@ impl Drop for Receiver {
 
 impl Receiver {
     pub async fn start(script: Vec<Answer>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), script)
+    }
+
+    /// A receiver on a listener the test already holds (e.g. one made from
+    /// [`dead_url`]'s socket, to bring a dead notify_url back to life).
+    pub fn start_on(listener: TcpListener, script: Vec<Answer>) -> Self {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = mpsc::unbounded_channel();
         let script = Arc::new(Mutex::new(VecDeque::from(script)));

@@ -10,5 +10,6 @@ mod envelope;
 mod jscode;
 mod orders;
 mod payment;
+mod persistence;
 mod refunds;
 mod sandbox;
