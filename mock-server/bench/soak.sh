@@ -8,9 +8,12 @@
 #
 #   bash mock-server/bench/soak.sh                 # 60 s
 #   DURATION=600 bash mock-server/bench/soak.sh    # 10 minutes
+#   PERSIST=1 bash mock-server/bench/soak.sh       # with --data-dir (fsync'd)
 #
 # Environment: DURATION (s, default 60), WORKERS (default 8), SAMPLE (s,
-# default 5), MAX_ORDERS (default 20000), MAX_NOTIFICATIONS (default 5000).
+# default 5), MAX_ORDERS (default 20000), MAX_NOTIFICATIONS (default 5000),
+# PERSIST (1: serve with --data-dir in a temporary directory and report the
+# database file's size at the end).
 # Needs: cargo, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,8 +34,12 @@ PID=
 cleanup() { [[ -n $PID ]] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+PERSIST_ARGS=()
+if [[ ${PERSIST:-0} == 1 ]]; then
+  PERSIST_ARGS=(--data-dir "$WORK/data")
+fi
 WXPAY_MOCK_MAX_ORDERS=$MAX_ORDERS WXPAY_MOCK_MAX_NOTIFICATIONS=$MAX_NOTIFICATIONS \
-  target/release/wxpay-mock serve --port 0 --quiet >"$WORK/out" 2>"$WORK/err" &
+  target/release/wxpay-mock serve --port 0 --quiet "${PERSIST_ARGS[@]}" >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 URL=
 for _ in $(seq 100); do
@@ -41,7 +48,7 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [[ -n $URL ]] || { echo "the mock did not start: $(cat "$WORK/err")" >&2; exit 1; }
-echo "wxpay-mock at $URL (pid $PID), max_orders $MAX_ORDERS, max_notifications $MAX_NOTIFICATIONS, ${DURATION}s, $WORKERS workers"
+echo "wxpay-mock at $URL (pid $PID), max_orders $MAX_ORDERS, max_notifications $MAX_NOTIFICATIONS, ${DURATION}s, $WORKERS workers${PERSIST_ARGS[*]:+, persistence on}"
 set +e
 python3 mock-server/bench/soak.py "$URL" "$PID" "$DURATION" "$WORKERS" "$SAMPLE"
 rc=$?
@@ -49,6 +56,9 @@ set -e
 if ! kill -0 "$PID" 2>/dev/null; then
   echo "the mock died: $(tail -5 "$WORK/err")" >&2
   exit 1
+fi
+if [[ ${PERSIST:-0} == 1 ]]; then
+  echo "data dir: $(du -h "$WORK/data/wxpay-mock.redb" | cut -f1) database file"
 fi
 if [[ -s $WORK/err ]]; then
   echo "mock stderr (warnings):"; tail -5 "$WORK/err"
