@@ -12,7 +12,7 @@ states. Prints a summary; exits 1 if any request got an unexpected answer.
 The MD5 signatures are built here the way an SDK builds them (see
 gen_bodies.py); the mock verifies each one with wxpay-core.
 
-Usage: soak.py BASE_URL MOCK_PID SECONDS [WORKERS] [SAMPLE]
+Usage: soak.py BASE_URL MOCK_PID SECONDS [WORKERS] [SAMPLE] [RATE flows/s, 0 = unpaced]
        soak.py --receiver   (the receivers alone; prints the port)
 """
 import hashlib
@@ -110,7 +110,7 @@ class Stats:
             self.lat.setdefault("_errors", []).append(0)
 
 
-def worker(base, notify_url, deadline, stats, wid):
+def worker(base, notify_url, deadline, stats, wid, interval):
     u = urllib.parse.urlparse(base)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
 
@@ -144,8 +144,16 @@ def worker(base, notify_url, deadline, stats, wid):
         return a
 
     i = 0
+    # Paced: flow i starts no earlier than start + i * interval (0: unpaced).
+    start = time.time() + random.random() * interval
     while time.time() < deadline:
         i += 1
+        if interval:
+            wait = start + i * interval - time.time()
+            if wait > 0:
+                time.sleep(min(wait, max(0.0, deadline - time.time())))
+                if time.time() >= deadline:
+                    break
         try:
             user = f"w{wid}u{i % 50}"
             status, data = req("login", "POST", "/mock/login", json.dumps({"appid": APPID, "user": user}), "application/json")
@@ -221,6 +229,8 @@ def main():
     base, pid, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     workers = int(sys.argv[4]) if len(sys.argv) > 4 else 8
     every = float(sys.argv[5]) if len(sys.argv) > 5 else 5
+    rate = float(sys.argv[6]) if len(sys.argv) > 6 else 0
+    interval = workers / rate if rate > 0 else 0
     # The receivers run in their own process, so the load generator's GIL
     # does not slow the answers down.
     rx = subprocess.Popen([sys.executable, __file__, "--receiver"], stdout=subprocess.PIPE, text=True)
@@ -229,16 +239,19 @@ def main():
     stats = Stats()
     start = time.time()
     deadline = start + secs
-    ts = [threading.Thread(target=worker, args=(base, notify_url, deadline, stats, w), daemon=True) for w in range(workers)]
+    ts = [threading.Thread(target=worker, args=(base, notify_url, deadline, stats, w, interval), daemon=True) for w in range(workers)]
     for t in ts:
         t.start()
     print(f"{'t_s':>5} {'rss_mb':>7} {'orders':>7} {'req/s':>7}  notifications by state")
     last_n, last_t = 0, start
+    rss_seen, pending_seen = [], []
     while time.time() < deadline:
         time.sleep(min(every, max(0.0, deadline - time.time())))
         n = sum(len(v) for k, v in stats.lat.items() if k != "_errors")
         now = time.time()
         rss, orders, states = sample(base, pid)
+        rss_seen.append(rss)
+        pending_seen.append(states.get("pending", 0))
         print(f"{now - start:5.0f} {rss:7d} {orders:7d} {(n - last_n) / (now - last_t):7.0f}  {json.dumps(states, sort_keys=True)}", flush=True)
         last_n, last_t = n, now
     for t in ts:
@@ -254,6 +267,10 @@ def main():
     c = http.client.HTTPConnection("127.0.0.1", rx_port, timeout=30)
     c.request("GET", "/counts")
     print(f"receiver answers: {c.getresponse().read().decode()}")
+    if rss_seen:
+        half = rss_seen[len(rss_seen) // 2:]
+        print(f"RSS MB: min {min(rss_seen)} max {max(rss_seen)}; second half {min(half)}-{max(half)}")
+        print(f"pending notifications: max {max(pending_seen)}, at the end {pending_seen[-1]}")
     rx.terminate()
     nerr = len(stats.lat.get("_errors", []))
     print(f"errors: {nerr}")

@@ -11,7 +11,10 @@
 #   PERSIST=1 bash mock-server/bench/soak.sh       # with --data-dir (fsync'd)
 #
 # Environment: DURATION (s, default 60), WORKERS (default 8), SAMPLE (s,
-# default 5), MAX_ORDERS (default 20000), MAX_NOTIFICATIONS (default 5000),
+# default 5), RATE (flows/s, default 150; 0 = as fast as the generator can:
+# then the Python notify receivers, at a few hundred answers a second, fall
+# behind and pending notifies pile up, which is not the mock's doing),
+# MAX_ORDERS (default 5000), MAX_NOTIFICATIONS (default 5000),
 # PERSIST (1: serve with --data-dir in a temporary directory and report the
 # database file's size at the end).
 # Needs: cargo, python3.
@@ -21,7 +24,8 @@ cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-60}
 WORKERS=${WORKERS:-8}
 SAMPLE=${SAMPLE:-5}
-MAX_ORDERS=${MAX_ORDERS:-20000}
+MAX_ORDERS=${MAX_ORDERS:-5000}
+RATE=${RATE:-150}
 MAX_NOTIFICATIONS=${MAX_NOTIFICATIONS:-5000}
 
 for tool in cargo python3; do
@@ -48,9 +52,9 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [[ -n $URL ]] || { echo "the mock did not start: $(cat "$WORK/err")" >&2; exit 1; }
-echo "wxpay-mock at $URL (pid $PID), max_orders $MAX_ORDERS, max_notifications $MAX_NOTIFICATIONS, ${DURATION}s, $WORKERS workers${PERSIST_ARGS[*]:+, persistence on}"
+echo "wxpay-mock at $URL (pid $PID), max_orders $MAX_ORDERS, max_notifications $MAX_NOTIFICATIONS, ${DURATION}s, $WORKERS workers, $RATE flows/s${PERSIST_ARGS[*]:+, persistence on}"
 set +e
-python3 mock-server/bench/soak.py "$URL" "$PID" "$DURATION" "$WORKERS" "$SAMPLE"
+python3 mock-server/bench/soak.py "$URL" "$PID" "$DURATION" "$WORKERS" "$SAMPLE" "$RATE"
 rc=$?
 set -e
 if ! kill -0 "$PID" 2>/dev/null; then

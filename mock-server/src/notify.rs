@@ -7,6 +7,8 @@
 //!   attempt is due `NOTIFY_RETRY_SCHEDULE_SECS[n]` after the previous one,
 //!   on the mock clock; after the last interval the notification is
 //!   exhausted.
+//! - At most `DELIVERIES_PER_RECEIVER` attempts are open to one receiver
+//!   (`host:port`) at a time; under a burst the rest wait for a slot.
 //! - Each attempt has `NOTIFY_TIMEOUT_SECS` (real time) to answer, and is
 //!   recorded with the reason it was refused.
 //! - `/mock/clock/advance` moves the clock and then attempts, in order,
@@ -179,7 +181,17 @@ pub(crate) struct Notifier {
     progress: Notify,
     max_items: usize,
     journal: Option<std::sync::Arc<Journal>>,
+    /// Delivery slots per receiver (`host:port`).
+    receivers: Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Semaphore>>>,
 }
+
+/// At most this many deliveries are open to one receiver at a time; the
+/// others wait their turn (late, rather than a flood of connections that a
+/// development server cannot take, whose timeouts would only add retries).
+pub(crate) const DELIVERIES_PER_RECEIVER: usize = 32;
+
+/// Beyond this many receivers, idle ones are forgotten.
+const MAX_RECEIVERS_TRACKED: usize = 1024;
 
 /// What is due now.
 #[derive(Default)]
@@ -202,6 +214,7 @@ impl Notifier {
             progress: Notify::new(),
             max_items,
             journal,
+            receivers: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -433,8 +446,24 @@ impl Notifier {
         self.progress.notified()
     }
 
-    /// Makes one attempt (two when it is a duplicated first delivery).
+    /// The delivery slots of one receiver (`host:port`).
+    fn slots(&self, url: &str) -> std::sync::Arc<tokio::sync::Semaphore> {
+        let mut m = lock(&self.receivers);
+        if m.len() > MAX_RECEIVERS_TRACKED {
+            // Forget receivers with nothing in flight.
+            m.retain(|_, s| s.available_permits() < DELIVERIES_PER_RECEIVER);
+        }
+        std::sync::Arc::clone(m.entry(authority(url).to_owned()).or_insert_with(|| {
+            std::sync::Arc::new(tokio::sync::Semaphore::new(DELIVERIES_PER_RECEIVER))
+        }))
+    }
+
+    /// Makes one attempt (two when it is a duplicated first delivery),
+    /// once one of the receiver's delivery slots is free.
     pub(crate) async fn attempt(&self, d: Due) {
+        let slots = self.slots(&d.url);
+        // The semaphore is never closed, so this always yields a permit.
+        let _permit = slots.acquire().await;
         let first = deliver(&d.url, d.body.clone(), d.due_ms, false);
         let attempts = if d.duplicate {
             let (a, b) = tokio::join!(first, deliver(&d.url, d.body.clone(), d.due_ms, true));

@@ -408,3 +408,85 @@ async fn redeliver_an_acknowledged_notify() {
     let filtered = get_json(&s, "/mock/notifications?kind=refund").await;
     assert_eq!(filtered, json!([]));
 }
+
+/// A burst of notifies to one receiver opens at most 32 connections to it
+/// at a time; the rest wait their turn and all arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_notifies_is_spread_over_a_few_connections() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body_util::Full;
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let open = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (o, m) = (Arc::clone(&open), Arc::clone(&most));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (o, m) = (Arc::clone(&o), Arc::clone(&m));
+            tokio::spawn(async move {
+                let svc = service_fn(move |_req| {
+                    let (o, m) = (Arc::clone(&o), Arc::clone(&m));
+                    async move {
+                        // Requests being answered at once; a slow handler,
+                        // so the burst has to queue somewhere.
+                        let now = o.fetch_add(1, Ordering::SeqCst) + 1;
+                        m.fetch_max(now, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        o.fetch_sub(1, Ordering::SeqCst);
+                        Ok::<_, hyper::Error>(hyper::Response::new(Full::new(bytes::Bytes::from(
+                            xml::NOTIFY_REPLY_SUCCESS,
+                        ))))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    let s = MockServer::start().await;
+    let n = 100;
+    for i in 0..n {
+        let no = format!("burst-{i:03}");
+        ok(&order(&s, &no, "1", &url, &[]).await);
+    }
+    let pays: Vec<_> = (0..n)
+        .map(|i| {
+            let uri = s.uri().to_owned();
+            tokio::spawn(async move {
+                http(
+                    "POST",
+                    &format!("{uri}/mock/orders/burst-{i:03}/pay"),
+                    "application/json",
+                    "{}",
+                )
+                .await
+            })
+        })
+        .collect();
+    for p in pays {
+        assert_eq!(p.await.unwrap().status, 200);
+    }
+    let list = wait_notifications(&s, |l| {
+        l.len() == n && l.iter().all(|x| x["state"] == "acknowledged")
+    })
+    .await;
+    assert!(
+        list.iter()
+            .all(|x| x["attempts"].as_array().unwrap().len() == 1)
+    );
+    let most = most.load(Ordering::SeqCst);
+    assert!(
+        most <= 32,
+        "{most} notifies were open at the receiver at once"
+    );
+    assert!(most > 1, "deliveries ran one at a time ({most})");
+}
