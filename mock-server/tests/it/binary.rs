@@ -17,6 +17,7 @@ fn help_lists_options_and_switches() {
         "--host",
         "--config",
         "--explain",
+        "--data-dir",
         "refund_delay_seconds",
         "strict_openid",
         "WXPAY_MOCK_",
