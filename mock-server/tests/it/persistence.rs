@@ -315,6 +315,28 @@ async fn kill_9_under_load_loses_nothing_answered() {
             "payment notify of {no} is not pending"
         );
     }
+    // ...on its schedule: each next attempt is due one interval of WeChat's
+    // schedule after the previous attempt (made before or after the kill).
+    let schedule = wxpay_core::model::rules::NOTIFY_RETRY_SCHEDULE_SECS;
+    let mut resumed = 0;
+    for n in list.iter().filter(|n| n["state"] == "pending") {
+        let (Some(next), Some(attempts)) =
+            (n["next_attempt_at"].as_i64(), n["attempts"].as_array())
+        else {
+            continue; // being attempted right now
+        };
+        let Some(last) = attempts.last() else {
+            continue; // due now, not attempted yet
+        };
+        let gap = next - last["at"].as_i64().unwrap();
+        let interval = i64::try_from(schedule[attempts.len() - 1]).unwrap();
+        assert_eq!(gap, interval, "notification {}: {n}", n["id"]);
+        resumed += 1;
+    }
+    assert!(
+        resumed > 0,
+        "no pending notification had a next attempt scheduled"
+    );
 
     // The receiver comes back: the retries (and the refunds settling after
     // their 600 s) reach it when the clock moves on.
