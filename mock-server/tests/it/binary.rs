@@ -1,6 +1,5 @@
 //! The `wxpay-mock` binary: --help, serve on port 0, graceful SIGTERM.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::common::*;
@@ -44,27 +43,14 @@ async fn serve_prints_its_url_and_stops_on_sigterm() {
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = dir.join("mock.toml");
     std::fs::write(&cfg, "[switches]\nrefund_delay_seconds = 7\n").unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--config"])
-        .arg(&cfg)
-        .env("WXPAY_MOCK_STRICT_OPENID", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let _ = tx.send(lines.next().and_then(Result::ok).unwrap_or_default());
-        for _ in lines {}
-    });
-    let line = rx.await.unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("wxpay-mock listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
+    let (child, url) = spawn_binary(
+        Command::new(BIN)
+            .args(["serve", "--port", "0", "--config"])
+            .arg(&cfg)
+            .env("WXPAY_MOCK_STRICT_OPENID", "true")
+            .stderr(Stdio::piped()),
+    )
+    .await;
     assert!(url.starts_with("http://127.0.0.1:"));
     let sw = http("GET", &format!("{url}/mock/switches"), "", "")
         .await

@@ -400,3 +400,27 @@ pub fn dead_url() -> (String, tokio::net::TcpSocket) {
     let addr = s.local_addr().unwrap();
     (format!("http://{addr}/notify"), s)
 }
+
+/// Starts the `wxpay-mock` binary as `cmd` sets it up (arguments, env) and
+/// waits for its first line; returns the process and the URL it announced.
+pub async fn spawn_binary(cmd: &mut std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = tx.send(lines.next().and_then(Result::ok).unwrap_or_default());
+        for _ in lines {}
+    });
+    let line = tokio::time::timeout(std::time::Duration::from_secs(30), rx)
+        .await
+        .expect("the mock did not start within 30 s")
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("wxpay-mock listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, url)
+}

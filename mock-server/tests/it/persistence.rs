@@ -2,7 +2,6 @@
 //! nothing the mock answered for, and pending notifications resume.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -36,30 +35,14 @@ struct Proc {
 
 impl Proc {
     async fn start(dir: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--quiet", "--data-dir"])
-            .arg(dir)
-            .args(["--set", "refund_delay_seconds=600"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next().and_then(Result::ok).unwrap_or_default());
-            for _ in lines {}
-        });
-        let line = tokio::time::timeout(Duration::from_secs(30), rx)
-            .await
-            .expect("the mock did not start within 30 s")
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("wxpay-mock listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, url) = spawn_binary(
+            Command::new(BIN)
+                .args(["serve", "--port", "0", "--quiet", "--data-dir"])
+                .arg(dir)
+                .args(["--set", "refund_delay_seconds=600"])
+                .stderr(Stdio::inherit()),
+        )
+        .await;
         Self {
             child: Mutex::new(child),
             url,
