@@ -3,13 +3,13 @@
 //! Every field uses a `std::sync::Mutex` (or atomics) held only for short,
 //! synchronous critical sections: no lock is ever held across an `.await`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use tokio::sync::watch;
-use wxpay_core::model::ErrCode;
+use wxpay_core::model::{ErrCode, rules};
 use wxpay_core::{ApiKey, SignType, sign_message};
 
 use crate::clock::MockClock;
@@ -54,9 +54,51 @@ pub(crate) struct Login {
 /// Codes and the openids the mock has minted.
 #[derive(Default)]
 pub(crate) struct Logins {
-    pub(crate) codes: HashMap<String, Login>,
+    codes: HashMap<String, Login>,
+    /// Codes in the order they were issued, to drop them once expired.
+    issued: VecDeque<(i64, String)>,
     /// `(appid, openid)` pairs minted by `/mock/login`.
     pub(crate) minted: HashSet<(String, String)>,
+}
+
+/// At most this many codes are kept; beyond it the oldest go early (a code
+/// normally goes when its 5 minutes are up).
+const MAX_CODES: usize = 200_000;
+
+impl Logins {
+    /// The code, if it is held.
+    pub(crate) fn get_mut(&mut self, code: &str) -> Option<&mut Login> {
+        self.codes.get_mut(code)
+    }
+
+    /// Adds a code, first dropping the codes whose time is up at `now`: an
+    /// expired code gets the same answer as an unknown one (40029), so
+    /// nothing changes for a client.
+    pub(crate) fn add(&mut self, code: String, login: Login, now: i64, journal: Option<&Journal>) {
+        let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
+        while let Some((at, _)) = self.issued.front() {
+            if *at + ttl > now && self.issued.len() < MAX_CODES {
+                break;
+            }
+            if let Some((_, old)) = self.issued.pop_front() {
+                self.codes.remove(&old);
+                if let Some(j) = journal {
+                    j.delete_text(TextTable::Logins, &old);
+                }
+            }
+        }
+        if let Some(j) = journal {
+            j.put_text(TextTable::Logins, &code, &login);
+        }
+        self.issued.push_back((login.created_at, code.clone()));
+        self.codes.insert(code, login);
+    }
+
+    /// How many codes are held.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.codes.len()
+    }
 }
 
 /// The journal key of a minted `(appid, openid)` pair.
@@ -212,9 +254,15 @@ impl App {
         let next_id = loaded.meta::<u64>(meta::NEXT_NOTIFICATION_ID)?.unwrap_or(1);
         app.notifier.restore(&loaded.notifications, next_id)?;
         let mut logins = lock(&app.logins);
+        let mut codes = Vec::with_capacity(loaded.logins.len());
         for (code, bytes) in &loaded.logins {
             let l: Login = crate::persist::decode(bytes, &format!("login code {code:?}"))?;
-            logins.codes.insert(code.clone(), l);
+            codes.push((code.clone(), l));
+        }
+        codes.sort_by_key(|(_, l)| l.created_at);
+        for (code, l) in codes {
+            logins.issued.push_back((l.created_at, code.clone()));
+            logins.codes.insert(code, l);
         }
         for k in &loaded.minted {
             if let Some((a, o)) = k.split_once('\0') {
@@ -457,5 +505,38 @@ impl App {
                 _ = stop.changed() => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(at: i64) -> Login {
+        Login {
+            appid: "wx1".into(),
+            openid: "o1".into(),
+            unionid: None,
+            session_key: String::new(),
+            created_at: at,
+            used: false,
+        }
+    }
+
+    /// Codes go once their 5 minutes are up, so a steady stream of logins
+    /// holds about 5 minutes' worth of codes, not an ever-growing map.
+    #[test]
+    fn codes_go_when_their_time_is_up() {
+        let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
+        let mut l = Logins::default();
+        for (i, at) in [0, 1, 2].into_iter().enumerate() {
+            l.add(format!("c{i}"), login(at), at, None);
+        }
+        assert_eq!(l.len(), 3);
+        l.add("c3".into(), login(ttl + 1), ttl + 1, None);
+        assert_eq!(l.len(), 2, "c0 and c1 are past their time");
+        assert!(l.get_mut("c1").is_none());
+        assert!(l.get_mut("c2").is_some());
+        assert!(l.get_mut("c3").is_some());
     }
 }

@@ -115,7 +115,7 @@ fn answer(app: &App, q: &HashMap<String, String>) -> Reply {
     let now = app.clock.now();
     let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
     let mut logins = lock(&app.logins);
-    let Some(login) = logins.codes.get_mut(get("js_code")) else {
+    let Some(login) = logins.get_mut(get("js_code")) else {
         return error(rules::jscode::INVALID_CODE);
     };
     if login.appid != appid || login.created_at + ttl <= now {
@@ -192,17 +192,7 @@ pub(crate) fn login(
     let unionid = app_cfg.unionid.then(|| App::unionid_for(user));
     let code = crate::app::random_token(32);
     let now = app.clock.now();
-    let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
     let mut logins = lock(&app.logins);
-    if logins.codes.len() > 10_000 {
-        logins.codes.retain(|c, l| {
-            let keep = l.created_at + 2 * ttl > now;
-            if !keep && let Some(j) = &app.journal {
-                j.delete_text(TextTable::Logins, c);
-            }
-            keep
-        });
-    }
     if logins.minted.insert((appid.to_owned(), openid.clone()))
         && let Some(j) = &app.journal
     {
@@ -220,8 +210,7 @@ pub(crate) fn login(
         created_at: now,
         used: false,
     };
-    app.journal_login(&code, &login);
-    logins.codes.insert(code.clone(), login);
+    logins.add(code.clone(), login, now, app.journal.as_deref());
     Ok((code, openid, unionid))
 }
 
