@@ -5,6 +5,7 @@
 #
 #   bash mock-server/bench/load.sh            # defaults below
 #   DURATION=5s CONNS=50 ROUNDS=2 bash mock-server/bench/load.sh
+#   PERSIST=1 bash mock-server/bench/load.sh   # the mock with --data-dir
 #
 # Needs: cargo, python3, wrk (Debian: apt-get install wrk).
 set -euo pipefail
@@ -62,6 +63,10 @@ run_wrk() { # label url runid pid
 cat > "$WORK/bench.toml" <<TOML
 max_orders = 5000000
 TOML
+if [[ ${PERSIST:-0} == 1 ]]; then
+  # The mock with --data-dir: every answer waits for its fsync'd commit.
+  echo "data_dir = \"$WORK/data\"" >> "$WORK/bench.toml"
+fi
 "$BIN" serve --port 0 --quiet --config "$WORK/bench.toml" > "$WORK/mock.out" 2>&1 &
 PIDS+=($!); MOCK_PID=$!
 "$BIN" bare-bench --port 0 > "$WORK/bare.out" 2>&1 &

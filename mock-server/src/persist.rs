@@ -42,6 +42,10 @@ const FORMAT: u64 = 1;
 /// Most changes committed in one transaction.
 const MAX_BATCH: usize = 8192;
 
+/// redb's page cache (its default is 1 GiB). The mock reads the file once,
+/// at start, and then only writes, so a small cache keeps RSS flat.
+const CACHE_BYTES: usize = 16 << 20;
+
 const ORDERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("orders");
 const NOTIFICATIONS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("notifications");
 const LOGINS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("logins");
@@ -158,7 +162,10 @@ impl Journal {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the data dir {}: {e}", dir.display()))?;
         let path = dir.join(FILE_NAME);
-        let db = Database::create(&path).map_err(|e| match e {
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => format!(
                 "the data dir {} is in use by another wxpay-mock (or another open of it in this process)",
                 dir.display()

@@ -74,35 +74,36 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         Insert::Created(o) => (o, true),
         Insert::Existing(o) => (o, false),
     };
-    let prepay_id = {
+    let prepay_id = if created {
+        // Just stored (and journaled) as it is.
+        order.read().prepay_id(ctx.app.instance)
+    } else {
         let mut o = ctx.app.orders.write(&order);
-        if !created {
-            match o.state {
-                TradeState::Success | TradeState::Refund => {
-                    return Err(Failure::business(ErrCode::OrderPaid));
-                }
-                TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
-                _ => {}
+        match o.state {
+            TradeState::Success | TradeState::Refund => {
+                return Err(Failure::business(ErrCode::OrderPaid));
             }
-            // The re-entry comparison: every field but core's
-            // REENTRY_IGNORED must be identical (Fields holds the original
-            // request's non-empty fields in name order, as ParamMap does).
-            if !o
-                .fields
-                .same_as(&ctx.params, UnifiedOrderRequest::REENTRY_IGNORED)
-            {
-                o.event(now, EventKind::ReentryRefused);
-                return Err(Failure::reentry_changed(
-                    sw.reentry_mismatch_invalid_request,
-                ));
-            }
-            // A prepay_id lives 2 hours; a re-entry after that gets a new one.
-            if o.prepay_at + i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX) <= now {
-                o.prepay_at = now;
-            }
-            o.sign_type = ctx.sign_type;
-            o.event(now, EventKind::Reentered);
+            TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
+            _ => {}
         }
+        // The re-entry comparison: every field but core's
+        // REENTRY_IGNORED must be identical (Fields holds the original
+        // request's non-empty fields in name order, as ParamMap does).
+        if !o
+            .fields
+            .same_as(&ctx.params, UnifiedOrderRequest::REENTRY_IGNORED)
+        {
+            o.event(now, EventKind::ReentryRefused);
+            return Err(Failure::reentry_changed(
+                sw.reentry_mismatch_invalid_request,
+            ));
+        }
+        // A prepay_id lives 2 hours; a re-entry after that gets a new one.
+        if o.prepay_at + i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX) <= now {
+            o.prepay_at = now;
+        }
+        o.sign_type = ctx.sign_type;
+        o.event(now, EventKind::Reentered);
         o.prepay_id(ctx.app.instance)
     };
     let mut resp = UnifiedOrderResponse {
