@@ -1738,12 +1738,18 @@ impl Doctor<'_> {
     fn redact(&self, s: String) -> String {
         let mut s = s;
         for (secret, masked) in &self.secrets {
-            // A masked replacement cannot recreate the secret unless the
-            // secret contains '*'; the loop is bounded all the same.
-            for _ in 0..4 {
-                match replace_ignore_ascii_case(&s, secret, masked) {
-                    Some(r) => s = r,
-                    None => break,
+            // A value echoed with `{:?}` shows the secret escaped (a key
+            // with a control character or a quote), so that form goes too.
+            let quoted = format!("{secret:?}");
+            let escaped = quoted.get(1..quoted.len() - 1).unwrap_or_default();
+            for needle in [*secret, escaped] {
+                // A masked replacement cannot recreate the secret unless the
+                // secret contains '*'; the loop is bounded all the same.
+                for _ in 0..4 {
+                    match replace_ignore_ascii_case(&s, needle, masked) {
+                        Some(r) => s = r,
+                        None => break,
+                    }
                 }
             }
         }
@@ -2068,7 +2074,8 @@ pub fn diagnose<P: Params + ?Sized>(
     if let Some(v) = st_value
         && st_field.is_none()
     {
-        let shown: String = v.chars().take(32).collect();
+        // Masked before it is cut short, so no part of a secret shows.
+        let shown: String = doctor.redact(String::from(v)).chars().take(32).collect();
         advisories.push(advisory(
             code::UNSUPPORTED_SIGN_TYPE,
             format!("`{st_name}` is {shown:?}; WeChat accepts exactly \"MD5\" or \"HMAC-SHA256\" and answers 签名类型不支持 otherwise."),

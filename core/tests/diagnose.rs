@@ -887,6 +887,25 @@ fn unsupported_sign_type_advisory() {
 // ---------------------------------------------------------------------------
 // Bounds and secrecy.
 
+/// A key pasted into `sign_type` is echoed by the advisory, masked: also
+/// when the key has a control character (the echo is `{:?}`-escaped) and
+/// when the echo is cut short inside the key. Found by fuzzing (`diagnose`).
+#[test]
+fn a_key_echoed_in_an_advisory_stays_masked() {
+    let key_text = "K\u{4}ey\0with\u{6}control-chars-0123";
+    let k = ApiKey::new(key_text);
+    for value in [key_text.to_owned(), format!("{}{key_text}", "x".repeat(20))] {
+        let mut p: Vec<(&str, &str)> = PARAMS.to_vec();
+        p.push(("sign_type", value.as_str()));
+        let d = diagnose(&p, &k, "WRONG", &opts());
+        assert!(d.finding(code::UNSUPPORTED_SIGN_TYPE).is_some(), "{d}");
+        let escaped = format!("{key_text:?}");
+        let escaped = &escaped[1..escaped.len() - 1];
+        // The first 8 characters of the key, raw or escaped: no part of it.
+        assert_no_secret(&d, &[key_text, escaped, &escaped[..8], &key_text[..8]]);
+    }
+}
+
 #[test]
 fn large_input_is_bounded() {
     // A 1 MiB value: the search stays within its caps and still finds a
