@@ -220,6 +220,8 @@ fn index(app: &App) -> Value {
         "merchants": app.config.merchants.iter().map(|m| json!({"mch_id": m.mch_id, "appids": m.appids})).collect::<Vec<_>>(),
         "apps": app.config.apps.iter().map(|a| json!({"appid": a.appid, "unionid": a.unionid})).collect::<Vec<_>>(),
         "orders": app.orders.len(),
+        // Where the state is kept across restarts (null: in memory only).
+        "data_dir": app.config.data_dir.as_ref().map(|d| d.join(crate::persist::FILE_NAME).display().to_string()),
         "control": [
             "POST /mock/login {appid, openid?, user?}",
             "POST /mock/requestPayment {timeStamp, nonceStr, package, signType, paySign, action?}",

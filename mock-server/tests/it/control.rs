@@ -204,6 +204,7 @@ async fn switches_clock_reset_and_errors() {
     let idx = get_json(&s, "/mock/").await;
     assert_eq!(idx["merchants"][0]["mch_id"], MCH_ID);
     assert!(!idx.to_string().contains(KEY), "the key is never shown");
+    assert!(idx["data_dir"].is_null(), "in memory by default: {idx}");
 }
 
 #[tokio::test]

@@ -420,6 +420,13 @@ async fn a_file_that_is_not_a_mock_database_is_a_clear_error() {
 async fn reset_is_stored_and_ids_keep_counting() {
     let dir = temp_dir("reset");
     let s = MockServer::start_with(config(&dir)).await;
+    let index = get_json(&s, "/mock/").await;
+    assert!(
+        index["data_dir"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("wxpay-mock.redb")),
+        "{index}"
+    );
     let (url, _sock) = dead_url();
     let a = order(&s, "keep-1", "1", &url, &[]).await;
     ok(&a);
