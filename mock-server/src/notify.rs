@@ -28,7 +28,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use wxpay_core::model::{judge_notify_reply, rules};
 
-use crate::orders::lock;
+use crate::orders::{EventKind, OrderWrite, lock};
 use crate::persist::{Journal, NumTable};
 
 /// What a notification is about.
@@ -128,6 +128,9 @@ impl Notification {
         }
     }
 }
+
+/// A notification made by [`Notifier::attach`], not yet queued.
+pub(crate) struct Prepared(Notification);
 
 /// A new notification to deliver.
 pub(crate) struct NewNotification {
@@ -254,34 +257,54 @@ impl Notifier {
             .count()
     }
 
-    /// Queues a notification for immediate delivery; returns its id.
-    pub(crate) fn enqueue(&self, n: NewNotification, now_ms: i64) -> u64 {
+    /// Makes a notification for the locked order `o`, due at once: its id
+    /// goes into the order's events, and its record into the order's
+    /// journal write, so a crash keeps both or neither. It is delivered once
+    /// [`Notifier::publish`] is called (after the order's lock is released).
+    pub(crate) fn attach(
+        &self,
+        o: &mut OrderWrite<'_>,
+        n: NewNotification,
+        now_ms: i64,
+    ) -> Prepared {
+        let p = self.make(n, now_ms);
+        o.event(now_ms.div_euclid(1000), EventKind::Notified(p.0.id));
+        o.journal_with(NumTable::Notifications, p.0.id, &p.0);
+        p
+    }
+
+    /// A notification with the next id, due at `now_ms`.
+    fn make(&self, n: NewNotification, now_ms: i64) -> Prepared {
         let id = {
             let mut g = lock(&self.inner);
             let id = g.next_id;
             g.next_id += 1;
-            g.items.insert(
-                id,
-                Notification {
-                    id,
-                    kind: n.kind,
-                    url: n.url,
-                    mch_id: n.mch_id,
-                    out_trade_no: n.out_trade_no,
-                    out_refund_no: n.out_refund_no,
-                    body: Bytes::from(n.body),
-                    created_at_ms: now_ms,
-                    state: State::Pending,
-                    attempts: Vec::new(),
-                    next_attempt_ms: Some(now_ms),
-                    retries: 0,
-                    in_flight: false,
-                    duplicate_first: n.duplicate,
-                },
-            );
-            if let Some(n) = g.items.get(&id) {
-                n.journal(self.journal.as_deref());
-            }
+            id
+        };
+        Prepared(Notification {
+            id,
+            kind: n.kind,
+            url: n.url,
+            mch_id: n.mch_id,
+            out_trade_no: n.out_trade_no,
+            out_refund_no: n.out_refund_no,
+            body: Bytes::from(n.body),
+            created_at_ms: now_ms,
+            state: State::Pending,
+            attempts: Vec::new(),
+            next_attempt_ms: Some(now_ms),
+            retries: 0,
+            in_flight: false,
+            duplicate_first: n.duplicate,
+        })
+    }
+
+    /// Queues a notification made by [`Notifier::attach`] for delivery.
+    pub(crate) fn publish(&self, p: Prepared) {
+        {
+            let mut g = lock(&self.inner);
+            let n = p.0;
+            g.items.insert(n.id, n);
             // Retention: drop the oldest finished notifications. A pending
             // one is never dropped (it would never be retried): when only
             // pending ones remain, the list grows past the cap and a warning
@@ -310,10 +333,8 @@ impl Notifier {
             if g.items.len() <= self.max_items {
                 g.over_cap_warned = false;
             }
-            id
-        };
+        }
         self.wake.notify_one();
-        id
     }
 
     /// Schedules a refund to settle at `job.due_ms`.
@@ -661,7 +682,7 @@ mod tests {
     fn retention_never_drops_pending() {
         let n = Notifier::new(2, None);
         for i in 0..4 {
-            n.enqueue(new(i), 0);
+            n.publish(n.make(new(i), 0));
         }
         assert_eq!(ids(&n), vec![1, 2, 3, 4], "all pending: none dropped");
         let attempt = |accepted| Attempt {
@@ -679,7 +700,7 @@ mod tests {
             "a failed attempt stays pending"
         );
         n.record(3, 0, vec![attempt(true)]);
-        n.enqueue(new(5), 0);
+        n.publish(n.make(new(5), 0));
         assert_eq!(ids(&n), vec![1, 2, 4, 5], "the finished one went first");
     }
 }

@@ -272,6 +272,18 @@ impl OrderCell {
 pub(crate) struct OrderWrite<'a> {
     guard: MutexGuard<'a, Order>,
     journal: Option<&'a Journal>,
+    /// Records that go to the journal in the same transaction as the order.
+    with: Vec<(NumTable, u64, Vec<u8>)>,
+}
+
+impl OrderWrite<'_> {
+    /// Journals `value` in the same transaction as this order (a crash keeps
+    /// both or neither): a notify that the order's events name.
+    pub(crate) fn journal_with(&mut self, table: NumTable, key: u64, value: &impl Serialize) {
+        if self.journal.is_some() {
+            self.with.push((table, key, crate::persist::encode(value)));
+        }
+    }
 }
 
 impl core::ops::Deref for OrderWrite<'_> {
@@ -290,7 +302,17 @@ impl core::ops::DerefMut for OrderWrite<'_> {
 impl Drop for OrderWrite<'_> {
     fn drop(&mut self) {
         if let Some(j) = self.journal {
-            j.put_num(NumTable::Orders, self.guard.seq, &self.guard.record());
+            if self.with.is_empty() {
+                j.put_num(NumTable::Orders, self.guard.seq, &self.guard.record());
+            } else {
+                let mut records = core::mem::take(&mut self.with);
+                records.push((
+                    NumTable::Orders,
+                    self.guard.seq,
+                    crate::persist::encode(&self.guard.record()),
+                ));
+                j.put_batch(records);
+            }
         }
     }
 }
@@ -491,6 +513,7 @@ impl OrderStore {
         OrderWrite {
             guard: lock(&order.0),
             journal: self.journal.as_deref(),
+            with: Vec::new(),
         }
     }
 

@@ -89,6 +89,8 @@ pub(crate) mod meta {
 }
 
 enum Op {
+    /// Records stored in one transaction: all or none survive a crash.
+    Batch(Vec<(NumTable, u64, Vec<u8>)>),
     PutNum(NumTable, u64, Vec<u8>),
     DeleteNum(NumTable, u64),
     PutText(TextTable, String, Vec<u8>),
@@ -203,6 +205,12 @@ impl Journal {
         self.send(Op::PutNum(table, key, encode(value)));
     }
 
+    /// Stores several records in one transaction (all or none survive a
+    /// crash), e.g. a paid order and its notify.
+    pub(crate) fn put_batch(&self, records: Vec<(NumTable, u64, Vec<u8>)>) {
+        self.send(Op::Batch(records));
+    }
+
     /// Removes a record from a table keyed by number.
     pub(crate) fn delete_num(&self, table: NumTable, key: u64) {
         self.send(Op::DeleteNum(table, key));
@@ -253,7 +261,8 @@ impl Journal {
     }
 }
 
-fn encode(value: &impl Serialize) -> Vec<u8> {
+/// A record as the journal stores it.
+pub(crate) fn encode(value: &impl Serialize) -> Vec<u8> {
     // Serializing the mock's own record types cannot fail (no maps with
     // non-string keys, no custom serializers).
     serde_json::to_vec(value).unwrap_or_default()
@@ -340,6 +349,14 @@ fn commit(db: &Database, batch: &[Op]) -> Result<bool, String> {
     let mut stop = false;
     for op in batch {
         match op {
+            Op::Batch(records) => {
+                for (t, k, v) in records {
+                    w.open_table(num_def(*t))
+                        .map_err(db_err)?
+                        .insert(*k, v.as_slice())
+                        .map_err(db_err)?;
+                }
+            }
             Op::PutNum(t, k, v) => {
                 w.open_table(num_def(*t))
                     .map_err(db_err)?

@@ -102,11 +102,11 @@ pub(crate) fn act(
         o.state = TradeState::Success;
         o.paid_at = Some(now);
         o.event(now, EventKind::Paid);
-        payment_notify(app, &o)
+        // The paid order and its notify reach the journal together.
+        payment_notify(app, &o).map(|n| app.notifier.attach(&mut o, n, app.clock.now_ms()))
     };
     if let Some(n) = notify {
-        let id = app.notifier.enqueue(n, app.clock.now_ms());
-        app.orders.write(order).event(now, EventKind::Notified(id));
+        app.notifier.publish(n);
     }
     Ok(())
 }

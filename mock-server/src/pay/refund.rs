@@ -12,8 +12,8 @@ use wxpay_core::{ApiKey, xml};
 use super::Ctx;
 use super::orderquery::find;
 use crate::app::App;
-use crate::notify::{Kind, NewNotification, RefundJob};
-use crate::orders::{EventKind, Order, Refund};
+use crate::notify::{Kind, NewNotification, Prepared, RefundJob};
+use crate::orders::{EventKind, Order, OrderWrite, Refund};
 use crate::server::Reply;
 
 fn secs(v: u64) -> i64 {
@@ -63,9 +63,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         }
     };
     match outcome {
-        Ok((idx, resp, notify)) => {
+        Ok((_, resp, notify)) => {
             if let Some(n) = notify {
-                enqueue(ctx.app, &order, idx, n, now * 1000);
+                ctx.app.notifier.publish(n);
             }
             Ok(ctx.answer(resp.to_params(), "SUCCESS refund accepted"))
         }
@@ -182,8 +182,16 @@ pub(crate) fn order_key(app: &App, o: &Order) -> Option<ApiKey> {
 }
 
 /// Marks refund `idx` successful at `at_ms` (if it is still processing) and
+/// attaches its notify when it has a notify_url (to be published once the
+/// order's lock is released).
+fn settle_locked(app: &App, o: &mut OrderWrite<'_>, idx: usize, at_ms: i64) -> Option<Prepared> {
+    let n = refund_notify(app, o, idx, at_ms)?;
+    Some(app.notifier.attach(o, n, at_ms))
+}
+
+/// Marks refund `idx` successful at `at_ms` (if it is still processing) and
 /// builds its notify when it has a notify_url.
-fn settle_locked(app: &App, o: &mut Order, idx: usize, at_ms: i64) -> Option<NewNotification> {
+fn refund_notify(app: &App, o: &mut Order, idx: usize, at_ms: i64) -> Option<NewNotification> {
     let at = at_ms.div_euclid(1000);
     let r = o.refunds.get_mut(idx)?;
     if r.status != RefundStatus::Processing {
@@ -249,19 +257,6 @@ fn settle_locked(app: &App, o: &mut Order, idx: usize, at_ms: i64) -> Option<New
     })
 }
 
-fn enqueue(
-    app: &App,
-    order: &crate::orders::OrderRef,
-    _idx: usize,
-    n: NewNotification,
-    at_ms: i64,
-) {
-    let id = app.notifier.enqueue(n, at_ms);
-    app.orders
-        .write(order)
-        .event(at_ms.div_euclid(1000), EventKind::Notified(id));
-}
-
 /// Settles a refund whose delay has passed (called by the delivery engine,
 /// by `/mock/clock/advance`, and lazily by refundquery).
 pub(crate) fn settle(app: &App, job: RefundJob) {
@@ -273,7 +268,7 @@ pub(crate) fn settle(app: &App, job: RefundJob) {
         settle_locked(app, &mut o, job.idx, job.due_ms)
     };
     if let Some(n) = n {
-        enqueue(app, &order, job.idx, n, job.due_ms);
+        app.notifier.publish(n);
     }
 }
 
