@@ -364,3 +364,25 @@ fn err_codes_are_unique_and_parse() {
     assert_eq!(f["err_code"], "ORDERPAID");
     assert_eq!(f["err_code_des"], "商户订单已支付");
 }
+
+/// Re-entry and closeorder refuse a final order: paid or refunded →
+/// ORDERPAID, closed → ORDERCLOSED; an order that can still be paid passes.
+#[test]
+fn order_final_names_the_state() {
+    use wxpay_core::model::TradeState;
+    let code = |s| match Failure::order_final(s) {
+        Some(Failure::Business { err_code, .. }) => Some(err_code),
+        Some(other) => panic!("not a business failure: {other:?}"),
+        None => None,
+    };
+    assert_eq!(code(TradeState::Success), Some(ErrCode::OrderPaid));
+    assert_eq!(code(TradeState::Refund), Some(ErrCode::OrderPaid));
+    assert_eq!(code(TradeState::Closed), Some(ErrCode::OrderClosed));
+    for open in [
+        TradeState::NotPay,
+        TradeState::UserPaying,
+        TradeState::PayError,
+    ] {
+        assert_eq!(code(open), None, "{open:?}");
+    }
+}

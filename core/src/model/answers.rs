@@ -5,7 +5,7 @@
 
 use alloc::format;
 
-use super::{ErrCode, Failure};
+use super::{ErrCode, Failure, TradeState};
 
 /// The sandbox's answer to a bad signature (protocol.md §1.11).
 pub const SANDBOX_SIGN_ERROR: &str =
@@ -51,6 +51,18 @@ impl Failure {
             )
         } else {
             Self::business(ErrCode::OutTradeNoUsed)
+        }
+    }
+
+    /// unifiedorder's re-entry and closeorder on an order that is already
+    /// final: `ORDERPAID` when it is paid (refunded included), `ORDERCLOSED`
+    /// when it is closed (§2.4, §2.7); `None` while it can still be paid.
+    #[must_use]
+    pub fn order_final(state: TradeState) -> Option<Self> {
+        match state {
+            TradeState::Success | TradeState::Refund => Some(Self::business(ErrCode::OrderPaid)),
+            TradeState::Closed => Some(Self::business(ErrCode::OrderClosed)),
+            _ => None,
         }
     }
 

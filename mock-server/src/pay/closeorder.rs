@@ -22,12 +22,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         .ok_or_else(|| Failure::business(ErrCode::OrderNotExist))?;
     {
         let mut o = ctx.app.orders.write(&order);
-        match o.state {
-            TradeState::Success | TradeState::Refund => {
-                return Err(Failure::business(ErrCode::OrderPaid));
-            }
-            TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
-            _ => {}
+        if let Some(f) = Failure::order_final(o.state) {
+            return Err(f);
         }
         let min_age = i64::try_from(rules::CLOSE_MIN_AGE_SECS).unwrap_or(i64::MAX);
         if ctx.switches.close_min_age && ctx.now - o.created_at < min_age {

@@ -1,7 +1,7 @@
 //! `/pay/unifiedorder`: create an order (or re-enter one).
 
 use wxpay_core::model::{
-    ErrCode, Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
+    Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
 };
 
 use super::Ctx;
@@ -79,12 +79,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         order.read().prepay_id(ctx.app.instance)
     } else {
         let mut o = ctx.app.orders.write(&order);
-        match o.state {
-            TradeState::Success | TradeState::Refund => {
-                return Err(Failure::business(ErrCode::OrderPaid));
-            }
-            TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
-            _ => {}
+        if let Some(f) = Failure::order_final(o.state) {
+            return Err(f);
         }
         // The re-entry comparison: every field but core's
         // REENTRY_IGNORED must be identical (Fields holds the original
