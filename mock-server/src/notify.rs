@@ -469,12 +469,16 @@ impl Notifier {
 
     /// The delivery slots of one receiver (`host:port`).
     fn slots(&self, url: &str) -> std::sync::Arc<tokio::sync::Semaphore> {
+        let receiver = authority(url);
         let mut m = lock(&self.receivers);
+        if let Some(s) = m.get(receiver) {
+            return std::sync::Arc::clone(s);
+        }
         if m.len() > MAX_RECEIVERS_TRACKED {
             // Forget receivers with nothing in flight.
             m.retain(|_, s| s.available_permits() < DELIVERIES_PER_RECEIVER);
         }
-        std::sync::Arc::clone(m.entry(authority(url).to_owned()).or_insert_with(|| {
+        std::sync::Arc::clone(m.entry(receiver.to_owned()).or_insert_with(|| {
             std::sync::Arc::new(tokio::sync::Semaphore::new(DELIVERIES_PER_RECEIVER))
         }))
     }

@@ -522,11 +522,10 @@ impl OrderStore {
     /// `max_orders` the oldest are dropped, as at run time.
     pub(crate) fn restore(&self, mut orders: Vec<Order>, next_seq: u64) {
         orders.sort_by_key(|o| o.seq);
-        let mut ix = lock(&self.index);
-        let first = orders.first().map_or(next_seq, |o| o.seq);
         let next = orders.last().map_or(next_seq, |o| o.seq + 1).max(next_seq);
+        let mut ix = lock(&self.index);
         *ix = Index {
-            first,
+            first: orders.first().map_or(next, |o| o.seq),
             ..Index::default()
         };
         for o in orders {
@@ -537,17 +536,10 @@ impl OrderStore {
             ix.slots.push_back(Some(Arc::new(OrderCell::new(o))));
             ix.len += 1;
         }
-        if ix.slots.is_empty() {
-            ix.first = next;
-        }
         self.evict(&mut ix);
         // Sequence numbers continue after the highest ever handed out.
         while ix.next_seq() < next {
             ix.slots.push_back(None);
-        }
-        while ix.slots.front().is_some_and(Option::is_none) {
-            ix.slots.pop_front();
-            ix.first += 1;
         }
     }
 

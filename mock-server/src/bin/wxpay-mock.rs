@@ -258,16 +258,18 @@ fn appid_of(cfg: &Config, m: &wxpay_mock::Merchant) -> Result<String, String> {
         .ok_or_else(|| format!("attack: merchant {:?} has no appid (add appids, or give --appid with --key and --mch-id)", m.mch_id))
 }
 
+/// Builds a tokio runtime; on failure says so and gives the exit code.
+fn runtime(mut b: tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, ExitCode> {
+    b.enable_all().build().map_err(|e| {
+        eprintln!("wxpay-mock: cannot start the runtime: {e}");
+        ExitCode::FAILURE
+    })
+}
+
 fn attack(t: &wxpay_mock::attack::Target) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime(tokio::runtime::Builder::new_current_thread()) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wxpay-mock: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match rt.block_on(wxpay_mock::attack::run(t)) {
         Ok(report) => {
@@ -368,15 +370,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(args.log.as_deref(), &env);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wxpay-mock: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let data_dir = cfg.data_dir.clone();
     let server = match Server::open(cfg.clone()) {
@@ -424,15 +420,9 @@ fn main() -> ExitCode {
 }
 
 fn bare(port: u16) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wxpay-mock: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     rt.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
