@@ -4,7 +4,8 @@
 #
 #   bash scripts/test.sh
 #
-# Phases: toolchain targets → fmt → clippy → docs → Rust tests (core, mock
+# Phases: toolchain targets → module cycles, MSRV and licences (fast, offline)
+# → fmt → clippy → docs → Rust tests (core, mock
 # server, end-to-end) → no_std build of core → the wasm build and the npm
 # package's tests (js/scripts/ci.sh: Node, browser, Mini-Program realm,
 # packaging) → the mock's console in headless Chromium → the npm package and
@@ -22,6 +23,7 @@ need cargo "Install Rust with rustup (https://rustup.rs)."
 need rustup "The tests add targets with rustup; install Rust with rustup."
 need node "Install Node.js 18 or newer."
 need npm "Install npm (it ships with Node.js)."
+need python3 "Install Python 3.11 or newer (the static checks use its tomllib)."
 
 phase "toolchain: components and targets"
 installed_components=$(rustup component list --installed 2>/dev/null || true)
@@ -32,6 +34,18 @@ installed_targets=$(rustup target list --installed)
 for t in thumbv7em-none-eabihf wasm32-unknown-unknown; do
   grep -qx "$t" <<<"$installed_targets" || rustup target add "$t"
 done
+done_phase
+
+phase "module imports form a DAG (scripts/check-cycles.py)"
+python3 scripts/check-cycles.py
+done_phase
+
+phase "MSRV: rust-version covers every dependency (scripts/check-msrv.py)"
+python3 scripts/check-msrv.py
+done_phase
+
+phase "licences within deny.toml's allow-list (scripts/check-licenses.py)"
+python3 scripts/check-licenses.py
 done_phase
 
 phase "cargo fmt --check"
