@@ -4,7 +4,7 @@
     python3 scripts/check-licenses.py [--allow-file FILE]
 
 A stand-in for `cargo deny check licenses` that needs no cargo-deny: for every
-package in the resolved graph (`cargo metadata --locked --offline`: all
+package in the resolved graph (`cargo metadata --locked`: all
 targets, normal, build and dev dependencies) it evaluates the SPDX `license`
 expression against [licenses].allow of deny.toml (or FILE) and fails (exit 1),
 naming each package whose expression cannot be satisfied, or that declares only
@@ -96,7 +96,7 @@ def main(argv) -> int:
     allow = set(lic.get("allow", []))
     allow_name = "deny.toml" if argv == [] else allow_file
     skip_private = lic.get("private", {}).get("ignore", False)
-    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--locked", "--offline"],
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--locked"],
                          cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)

@@ -17,7 +17,7 @@ when:
     --filter-platform`, so a Windows-only crate does not count).
 
 A dependency that declares no rust-version cannot be checked; they are counted
-in the summary. Uses `cargo metadata --locked --offline`: no network.
+in the summary. Uses `cargo metadata --locked`: no network once the crates are fetched.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def host_triple() -> str:
 
 def metadata(target: str) -> dict:
     out = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", target],
+        ["cargo", "metadata", "--format-version", "1", "--locked", "--filter-platform", target],
         cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
