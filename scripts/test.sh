@@ -37,6 +37,7 @@ done
 done_phase
 
 phase "module imports form a DAG (scripts/check-cycles.py)"
+python3 scripts/check-cycles.py --self-test
 python3 scripts/check-cycles.py
 done_phase
 
