@@ -3,7 +3,7 @@
 use alloc::format;
 use alloc::string::String;
 
-use super::model;
+use super::base::model;
 use crate::xml;
 
 model! {

@@ -2,10 +2,11 @@
 
 use alloc::format;
 
+use super::base::{model, opt};
 use super::rules::{
     self, check_notify_url, is_ip, is_valid_out_refund_no, is_valid_out_trade_no, parse_time14,
 };
-use super::{ErrCode, Failure, TradeType, model, opt};
+use super::{ErrCode, Failure, TradeType};
 use crate::ParamMap;
 
 fn require<T>(v: &Option<T>, field: &str) -> Result<(), Failure> {

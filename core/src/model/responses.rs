@@ -4,7 +4,8 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::{Envelope, Failure, model, parse_i64};
+use super::base::{Envelope, model, parse_i64};
+use super::failure::Failure;
 use crate::{ApiKey, Error, ParamMap, req_info};
 
 macro_rules! envelope {
