@@ -21,6 +21,7 @@ use crate::ParamMap;
 
 pub mod answers;
 pub mod failure;
+pub mod fidelity;
 mod reply;
 mod requests;
 mod responses;
@@ -31,7 +32,7 @@ pub use failure::{ErrCode, Failure};
 pub use reply::{NotifyReply, judge_notify_reply};
 pub use requests::{
     CloseOrderRequest, DownloadBillRequest, GetSignKeyRequest, OrderQueryRequest,
-    RefundQueryRequest, RefundRequest, UnifiedOrderRequest,
+    RefundQueryRequest, RefundRequest, ReportRequest, UnifiedOrderRequest,
 };
 pub use responses::{
     CloseOrderResponse, GetSignKeyResponse, OrderQueryResponse, PaymentNotify, RefundItem,
