@@ -431,7 +431,11 @@ impl Fidelity {
     ///
     /// # Errors
     /// `FREQUENCY_LIMITED` / `单笔订单请求频率过高，请于1分钟后重试.`.
-    pub fn check_refund_pacing(&self, last_refund_at: Option<i64>, now: i64) -> Result<(), Failure> {
+    pub fn check_refund_pacing(
+        &self,
+        last_refund_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), Failure> {
         let Some(last) = last_refund_at else {
             return Ok(());
         };
@@ -456,7 +460,12 @@ impl Fidelity {
     /// refund notify is due at [`Self::refund_settles_at`], never before the
     /// refund call has been answered.
     #[must_use]
-    pub fn refund_status_at(&self, accepted_at: i64, now: i64, outcome: RefundOutcome) -> RefundStatus {
+    pub fn refund_status_at(
+        &self,
+        accepted_at: i64,
+        now: i64,
+        outcome: RefundOutcome,
+    ) -> RefundStatus {
         if now < self.refund_settles_at(accepted_at) {
             RefundStatus::Processing
         } else {
@@ -493,7 +502,10 @@ impl Fidelity {
     pub fn check_close(&self, state: TradeState, created_at: i64, now: i64) -> Result<(), Failure> {
         match state {
             TradeState::Success | TradeState::Refund => {
-                return Err(Failure::business_des(ErrCode::OrderPaid, text::CLOSE_ORDER_PAID));
+                return Err(Failure::business_des(
+                    ErrCode::OrderPaid,
+                    text::CLOSE_ORDER_PAID,
+                ));
             }
             TradeState::Closed => return Err(Failure::business(ErrCode::OrderClosed)),
             _ => {}
@@ -509,7 +521,12 @@ impl Fidelity {
     /// lives 2 hours from `prepay_issued_at`; `time_expire` (Unix seconds)
     /// ends payment but does not close the order.
     #[must_use]
-    pub fn payability(&self, prepay_issued_at: i64, time_expire: Option<i64>, now: i64) -> Payability {
+    pub fn payability(
+        &self,
+        prepay_issued_at: i64,
+        time_expire: Option<i64>,
+        now: i64,
+    ) -> Payability {
         if time_expire.is_some_and(|e| now >= e) {
             Payability::OrderExpired
         } else if !prepay_alive(prepay_issued_at, now) {
@@ -573,7 +590,10 @@ pub fn check_refund_sum(total_fee: i64, refunded: i64, refund_fee: i64) -> Resul
     if refunded >= total_fee {
         return Err(Failure::business_des(ErrCode::Error, text::FULLY_REFUNDED));
     }
-    if refunded.checked_add(refund_fee).is_none_or(|sum| sum > total_fee) {
+    if refunded
+        .checked_add(refund_fee)
+        .is_none_or(|sum| sum > total_fee)
+    {
         return Err(Failure::business_des(
             ErrCode::RefundFeeInvalid,
             text::REFUND_FEE_INVALID,
@@ -626,7 +646,10 @@ pub fn refund_not_exist() -> Failure {
 /// observed rather than listed. Every entry can be armed as a fault (§7).
 pub const REFUND_ERR_CODES: &[(ErrCode, &str)] = &[
     (ErrCode::SystemError, "接口返回错误"),
-    (ErrCode::BizerrNeedRetry, "退款业务流程错误，需要商户触发重试来解决"),
+    (
+        ErrCode::BizerrNeedRetry,
+        "退款业务流程错误，需要商户触发重试来解决",
+    ),
     (ErrCode::TradeOverdue, "订单已经超过退款期限"),
     (ErrCode::Error, "业务错误"),
     (ErrCode::UserAccountAbnormal, "退款请求失败"),
@@ -647,8 +670,14 @@ pub const REFUND_ERR_CODES: &[(ErrCode, &str)] = &[
         ErrCode::RefundFeeMismatch,
         "订单金额或退款金额与之前请求不一致，请核实后再试",
     ),
-    (ErrCode::InvalidRequest, "请求参数符合参数格式，但不符合业务规则"),
-    (ErrCode::OrderNotReady, "订单处理中，暂时无法退款，请稍后再试"),
+    (
+        ErrCode::InvalidRequest,
+        "请求参数符合参数格式，但不符合业务规则",
+    ),
+    (
+        ErrCode::OrderNotReady,
+        "订单处理中，暂时无法退款，请稍后再试",
+    ),
     (ErrCode::RefundFeeInvalid, text::REFUND_FEE_INVALID),
 ];
 
@@ -851,7 +880,10 @@ pub fn orderquery_fields(v: &OrderView<'_>) -> Vec<(&'static str, String)> {
 /// Orders `(name, value)` pairs by `order`; names it does not list follow,
 /// sorted by name (stable, no pair dropped).
 #[must_use]
-pub fn in_field_order<'a, P: Params + ?Sized>(order: &[&str], pairs: &'a P) -> Vec<(&'a str, &'a str)> {
+pub fn in_field_order<'a, P: Params + ?Sized>(
+    order: &[&str],
+    pairs: &'a P,
+) -> Vec<(&'a str, &'a str)> {
     let mut out: Vec<(&str, &str)> = pairs.pairs().collect();
     out.sort_by(|a, b| {
         let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(usize::MAX);
@@ -950,7 +982,7 @@ pub fn check_xml_chars<P: Params + ?Sized>(params: &P) -> Result<(), Failure> {
 /// The first forbidden character and the field it is in, for the mock's
 /// explanation header (never for `return_msg`).
 #[must_use]
-pub fn find_forbidden_char<'a, P: Params + ?Sized>(params: &'a P) -> Option<(&'a str, char)> {
+pub fn find_forbidden_char<P: Params + ?Sized>(params: &P) -> Option<(&str, char)> {
     params.pairs().find_map(|(k, v)| {
         v.chars()
             .chain(k.chars())

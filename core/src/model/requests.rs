@@ -258,7 +258,6 @@ impl UnifiedOrderRequest {
             .max(now);
         fidelity.check_time_expire(self.trade_type.as_deref(), start, exp)
     }
-
 }
 
 model! {
