@@ -360,17 +360,16 @@ fn time_expire_rule_on_the_request() {
     };
     let now = parse_time14("20261204120000").unwrap();
     let f = Fidelity::default();
-    order("20261204120000", "20261204120500")
-        .check_time_expire_strict(now, &f)
+    f.check_order_time_expire(&order("20261204120000", "20261204120500"), now)
         .unwrap();
     let short = order("20261204120000", "20261204120200");
     assert_eq!(
-        business(short.check_time_expire_strict(now, &f)).0,
+        business(f.check_order_time_expire(&short, now)).0,
         ErrCode::ParamError
     );
     // A time_start in the past counts from now.
     let stale = order("20261204100000", "20261204120400");
-    assert!(stale.check_time_expire_strict(now, &f).is_err());
+    assert!(f.check_order_time_expire(&stale, now).is_err());
 }
 
 #[test]

@@ -14,8 +14,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::failure::{MSG_SIGN_ERROR, MSG_SIGN_ERROR_CURRENT};
-use super::rules::PREPAY_ID_TTL_SECS;
-use super::{ErrCode, Failure, RefundStatus, TradeState};
+use super::rules::{PREPAY_ID_TTL_SECS, parse_time14};
+use super::{ErrCode, Failure, RefundStatus, TradeState, UnifiedOrderRequest};
 use crate::Params;
 
 /// The texts production answers with, each with its evidence.
@@ -422,6 +422,28 @@ impl Fidelity {
             ));
         }
         Ok(())
+    }
+
+    /// [`Self::check_time_expire`] for a unifiedorder request: from the later
+    /// of its `time_start` and `now` (Unix seconds) to its `time_expire`.
+    /// Without a parseable `time_expire` there is nothing to check.
+    ///
+    /// # Errors
+    /// `PARAM_ERROR` / `time_expire时间过短，刷卡至少1分钟，其他5分钟`.
+    pub fn check_order_time_expire(
+        &self,
+        order: &UnifiedOrderRequest,
+        now: i64,
+    ) -> Result<(), Failure> {
+        let Some(expire) = order.time_expire.as_deref().and_then(parse_time14) else {
+            return Ok(());
+        };
+        let start = order
+            .time_start
+            .as_deref()
+            .and_then(parse_time14)
+            .map_or(now, |t| t.max(now));
+        self.check_time_expire(order.trade_type.as_deref(), start, expire)
     }
 
     /// The per-order refund pacing (§5): a new refund of an order whose

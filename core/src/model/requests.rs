@@ -232,32 +232,6 @@ impl UnifiedOrderRequest {
         }
         Ok(())
     }
-
-    /// The production rule for `time_expire` (docs/fidelity.md §9): at least
-    /// 1 minute ahead for MICROPAY and
-    /// [`Fidelity::time_expire_min_minutes`](super::fidelity::Fidelity) for
-    /// the other trade types, counted from the later of `time_start` and
-    /// `now` (Unix seconds). Without a parseable `time_expire` there is
-    /// nothing to check.
-    ///
-    /// # Errors
-    /// `PARAM_ERROR` / `time_expire时间过短，刷卡至少1分钟，其他5分钟`.
-    pub fn check_time_expire_strict(
-        &self,
-        now: i64,
-        fidelity: &super::fidelity::Fidelity,
-    ) -> Result<(), Failure> {
-        let Some(exp) = self.time_expire.as_deref().and_then(parse_time14) else {
-            return Ok(());
-        };
-        let start = self
-            .time_start
-            .as_deref()
-            .and_then(parse_time14)
-            .unwrap_or(now)
-            .max(now);
-        fidelity.check_time_expire(self.trade_type.as_deref(), start, exp)
-    }
 }
 
 model! {
