@@ -31,7 +31,9 @@ impl Failure {
         ))
     }
 
-    /// closeorder within [`super::rules::CLOSE_MIN_AGE_SECS`] of creation (§2.7).
+    /// closeorder within [`super::rules::CLOSE_MIN_AGE_SECS`] of creation (§2.7):
+    /// the documented rule, which production does not enforce
+    /// ([`super::fidelity::Fidelity::check_close`] uses it only when asked).
     #[must_use]
     pub fn close_too_early() -> Self {
         Self::business_des(
@@ -42,6 +44,8 @@ impl Failure {
 
     /// Re-entry with changed business parameters (§2.4): `OUT_TRADE_NO_USED`,
     /// or `INVALID_REQUEST` (the apifox mirror's variant) when `invalid_request`.
+    /// Production's current answer is `INVALID_REQUEST` / `201 商户订单号重复`:
+    /// [`super::fidelity::Fidelity::duplicate_order`].
     #[must_use]
     pub fn reentry_changed(invalid_request: bool) -> Self {
         if invalid_request {
@@ -72,13 +76,17 @@ impl Failure {
         Self::business_des(ErrCode::OrderClosed, "订单已过期，请重新下单")
     }
 
-    /// refund: the request's total_fee differs from the order's.
+    /// refund: the request's total_fee differs from the order's. The text is
+    /// the mock's own; production answers `REFUND_FEE_MISMATCH`
+    /// ([`super::fidelity::refund_fee_mismatch`], docs/fidelity.md §7).
     #[must_use]
     pub fn refund_total_fee_mismatch() -> Self {
         Self::business_des(ErrCode::InvalidRequest, "订单金额与实际金额不一致")
     }
 
-    /// refund: the same out_refund_no with a different amount.
+    /// refund: the same out_refund_no with a different amount (the older
+    /// `INVALID_REQUEST` shape; production now answers `REFUND_FEE_MISMATCH`,
+    /// [`super::fidelity::refund_fee_mismatch`]).
     #[must_use]
     pub fn refund_fee_changed() -> Self {
         Self::business_des(
@@ -87,7 +95,10 @@ impl Failure {
         )
     }
 
-    /// refund: the refunds would exceed the order's total.
+    /// refund: the refunds would exceed the order's total (the lenient shape:
+    /// production answers `REFUND_FEE_INVALID` or `ERROR 订单已全额退款`, and
+    /// means the merchant's balance by `NOTENOUGH`; see
+    /// [`super::fidelity::check_refund_sum`]).
     #[must_use]
     pub fn refund_exceeds_total() -> Self {
         Self::business_des(ErrCode::NotEnough, "申请退款金额超过订单可退金额")

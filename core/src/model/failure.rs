@@ -70,6 +70,17 @@ err_codes! {
     InvalidTransactionId = "INVALID_TRANSACTIONID", "无效transaction_id";
     ParamError = "PARAM_ERROR", "参数错误";
     FrequencyLimited = "FREQUENCY_LIMITED", "频率限制";
+    /// refund: the refunds of an order would exceed what was paid. Not in the
+    /// refund doc's table; observed in pasted answers (docs/fidelity.md §7).
+    RefundFeeInvalid = "REFUND_FEE_INVALID", "累计退款金额大于支付金额";
+    /// refund: the same out_refund_no with another amount, or a total_fee
+    /// that is not the order's (refund doc's error table; docs/fidelity.md §7).
+    RefundFeeMismatch = "REFUND_FEE_MISMATCH", "订单金额或退款金额与之前请求不一致，请核实后再试";
+    /// refund: the client certificate is wrong, expired or revoked (refund
+    /// doc's error table).
+    CertError = "CERT_ERROR", "证书校验错误";
+    /// refund: the order is still being processed (refund doc's error table).
+    OrderNotReady = "ORDER_NOT_READY", "订单处理中，暂时无法退款，请稍后再试";
 }
 
 impl fmt::Display for ErrCode {
@@ -97,8 +108,13 @@ pub enum Failure {
     },
 }
 
-/// The `return_msg` of a bad signature.
+/// The `return_msg` of a bad signature, in its older wording. Production now
+/// answers [`MSG_SIGN_ERROR_CURRENT`]; [`crate::model::fidelity`] picks one.
 pub const MSG_SIGN_ERROR: &str = "签名错误";
+/// The `return_msg` of a bad signature, as production words it today
+/// (ruoyi-vue-pro `WXCodeMapping.java` maps both texts; uni-pay's README
+/// quotes this one; docs/fidelity.md §8).
+pub const MSG_SIGN_ERROR_CURRENT: &str = "签名错误，请检查后再试";
 /// The `return_msg` of an unsupported `sign_type`.
 pub const MSG_SIGN_TYPE_UNSUPPORTED: &str = "签名类型不支持";
 /// The `return_msg` of a non-integer `total_fee` (IJPay#81, 2024).

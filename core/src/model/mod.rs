@@ -18,6 +18,7 @@
 pub mod answers;
 mod base;
 pub mod failure;
+pub mod fidelity;
 mod reply;
 mod requests;
 mod responses;
@@ -29,7 +30,7 @@ pub use failure::{ErrCode, Failure};
 pub use reply::{NotifyReply, judge_notify_reply};
 pub use requests::{
     CloseOrderRequest, DownloadBillRequest, GetSignKeyRequest, OrderQueryRequest,
-    RefundQueryRequest, RefundRequest, UnifiedOrderRequest,
+    RefundQueryRequest, RefundRequest, ReportRequest, UnifiedOrderRequest,
 };
 pub use responses::{
     CloseOrderResponse, GetSignKeyResponse, OrderQueryResponse, PaymentNotify, RefundItem,
