@@ -773,7 +773,8 @@ fn proxy_targets() {
     for (a, host) in ok {
         assert_eq!(pki::proxy_target_allowed(a), Ok(host), "{a}");
     }
-    let refused: &[(&str, fn(&Refusal) -> bool)] = &[
+    type Is = fn(&Refusal) -> bool;
+    let refused: &[(&str, Is)] = &[
         ("127.0.0.1:443", |r| matches!(r, IpAddress(_))),
         ("[::1]:443", |r| matches!(r, IpAddress(_))),
         ("203.0.113.7:443", |r| matches!(r, IpAddress(_))),
