@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::PkiError;
+use super::error::PkiError;
 
 /// Environment variable the CLI maps to `--home` (read by the CLI, not here).
 pub const HOME_ENV: &str = "WXPAY_MOCK_HOME";

@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ca::TlsCa;
+use super::error::{PkiError, check_mch_id};
 use super::home::{PUBLIC, Publish, SECRET, create_dir, write_file};
-use super::{MerchantCa, PkiError, TlsCa, check_mch_id};
+use super::merchant::MerchantCa;
 
 /// A merchant whose files `keys` writes.
 #[derive(Debug, Clone, Copy)]

@@ -20,11 +20,11 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use super::ca::{
-    StoredCa, ca_dn, cn_has_prefix, load_or_create, pem_cert, random_serial, validity,
+use super::cert::{
+    StoredCa, ca_dn, cert_cn, cn_has_prefix, load_or_create, pem_cert, random_serial, validity,
 };
+use super::error::{PkiError, check_mch_id};
 use super::home::{MockHome, PUBLIC, Publish, SECRET, read_optional, write_file};
-use super::{PkiError, check_mch_id};
 
 /// The organisation in WeChat's merchant certificates' subject.
 pub const MERCHANT_CERT_ORG: &str = "微信商户系统";
@@ -198,15 +198,6 @@ impl MerchantCa {
             .map_err(PkiError::crypto)?;
         Ok(cert.der().clone())
     }
-}
-
-/// The subject CN of a parsed certificate.
-pub(super) fn cert_cn(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
-    cert.subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .map(str::to_owned)
 }
 
 fn merchant_ca_params() -> CertificateParams {

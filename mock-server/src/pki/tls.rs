@@ -2,32 +2,22 @@
 //! client certificate of a connection.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::ServerConfig;
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use rustls::server::{ResolvesServerCert, WebPkiClientVerifier};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use super::PkiError;
-use super::merchant::{MerchantCa, cert_cn};
-
-/// The ring crypto provider, passed explicitly so nothing depends on a
-/// process-wide default (which would be ambiguous if another crate in the
-/// build enabled aws-lc-rs).
-pub(super) fn provider() -> Arc<CryptoProvider> {
-    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER
-        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
-        .clone()
-}
+use super::cert::{cert_cn, provider};
+use super::error::PkiError;
+use super::merchant::MerchantCa;
 
 /// A rustls server configuration (TLS 1.2 and 1.3, ALPN `http/1.1`) whose
-/// certificates come from `leaves` (an [`super::SniLeaves`] in the mock).
+/// certificates come from `leaves` (the mock's `SniLeaves`).
 ///
 /// With `client_ca`, the server asks for a client certificate and verifies
 /// one when presented against the merchant CA, but also accepts
