@@ -27,9 +27,9 @@ use wxpay_mock::pki::{
 
 const MCH: &str = "1900000109";
 
-/// A fresh directory under the system temp dir.
+/// A fresh directory under Cargo's temp dir for integration tests.
 fn temp_home(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "wxpay-pki-test-{}-{name}-{}",
         std::process::id(),
         fastrand::u32(..)
@@ -165,6 +165,14 @@ fn pem(der: &[u8]) -> String {
         "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
         lines.join("\n")
     )
+}
+
+#[test]
+fn the_home_is_the_one_given() {
+    let home = MockHome::resolve(Some(PathBuf::from("/srv/mock-home"))).unwrap();
+    assert_eq!(home.root(), Path::new("/srv/mock-home"));
+    assert_eq!(pki::HOME_ENV, "WXPAY_MOCK_HOME");
+    assert!(pki::PkiError::NoHome.to_string().contains(pki::HOME_ENV));
 }
 
 #[test]
@@ -414,6 +422,39 @@ fn a_client_certificate_from_another_ca_is_refused_at_the_handshake() {
         // even reach a signature check.
         assert!(err.to_string().contains("UnknownIssuer"), "{err}");
         let _ = std::fs::remove_dir_all(other_home.root());
+    });
+}
+
+#[test]
+fn an_expired_client_certificate_is_refused_at_the_handshake() {
+    let s = shared();
+    // Sign an expired certificate with the mock's own merchant CA (its key
+    // is in the home): right CA, right CN, out of date.
+    let bundle = std::fs::read_to_string(s.home.root().join("merchant-ca.pem")).unwrap();
+    let ca_key = rcgen::KeyPair::from_pem(&bundle).unwrap();
+    let issuer = rcgen::Issuer::from_ca_cert_pem(s.merchant_ca.cert_pem(), ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, MCH);
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let rt = runtime();
+    rt.block_on(async {
+        let (port, server) = one_shot(mock_config(true)).await;
+        let client = client_builder(&[s.tls.cert_der().clone()])
+            .with_client_auth_cert(
+                vec![cert.der().clone()],
+                PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+            )
+            .unwrap();
+        let _ = connect(port, client, "localhost").await;
+        let err = server.await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("certificate expired"), "{err}");
     });
 }
 
