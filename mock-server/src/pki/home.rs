@@ -133,6 +133,10 @@ pub(super) fn write_file(
             let r = match fs::hard_link(&tmp, path) {
                 Ok(()) => Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+                // A file system without hard links (some shared volumes):
+                // still first writer wins, with a small window between the
+                // check and the rename.
+                Err(_) if !path.exists() => fs::rename(&tmp, path).map(|()| true),
                 Err(e) => Err(e),
             };
             let _ = fs::remove_file(&tmp);
