@@ -12,10 +12,15 @@ pub const HOME_ENV: &str = "WXPAY_MOCK_HOME";
 /// The directory holding the mock's CAs and merchants' certificates.
 ///
 /// Default: `$XDG_DATA_HOME/wxpay-mock`, else `$HOME/.local/share/wxpay-mock`.
-/// Layout: `tls-ca.pem` (CA certificate + key, 0600), `ca.pem` (the CA
-/// certificate clients trust), `merchant-ca.pem` (0600) and
-/// `merchant-ca-cert.pem`, `merchants/<mch_id>/` (a merchant's
-/// `apiclient_*` files, key files 0600).
+/// Layout (directories 0700 when created here):
+/// - `tls-ca.pem`: the TLS CA's key and certificate, 0600;
+/// - `ca.pem`: the TLS CA's certificate, what clients trust, 0644;
+/// - `merchant-ca.pem`: the merchant CA's key and certificate, 0600;
+/// - `merchants/<mch_id>/`: `apiclient_cert.pem` (0644),
+///   `apiclient_key.pem` and `apiclient_cert.p12` (0600).
+///
+/// Deleting a CA file makes a new CA on next use (clients must then trust
+/// the new `ca.pem`; merchant certificates are reissued, same keys).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MockHome {
     root: PathBuf,
