@@ -548,11 +548,11 @@ fn curl_with_cacert_succeeds_and_without_fails() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let (port, server) = tiny_https(mock_config(true), 3).await;
+        let (port, server) = tiny_https(mock_config(true), 4).await;
         let url = format!("https://localhost:{port}/");
         let url2 = url.clone();
         let ca2 = ca.clone();
-        let (with, without, mtls) = tokio::task::spawn_blocking(move || {
+        let (with, without, mtls, wechat) = tokio::task::spawn_blocking(move || {
             let with = curl(&["--cacert", &ca2, &url2]);
             let without = curl(&[&url2]);
             let mtls = curl(&[
@@ -564,7 +564,17 @@ fn curl_with_cacert_succeeds_and_without_fails() {
                 key.to_str().unwrap(),
                 &url2,
             ]);
-            (with, without, mtls)
+            // A WeChat host name, resolved to the loopback by curl itself:
+            // OpenSSL accepts the per-SNI leaf under the name constraints.
+            let resolve = format!("api.mch.weixin.qq.com:{port}:127.0.0.1");
+            let wechat = curl(&[
+                "--cacert",
+                &ca2,
+                "--resolve",
+                &resolve,
+                &format!("https://api.mch.weixin.qq.com:{port}/secapi/pay/refund"),
+            ]);
+            (with, without, mtls, wechat)
         })
         .await
         .unwrap();
@@ -590,6 +600,12 @@ fn curl_with_cacert_succeeds_and_without_fails() {
             String::from_utf8_lossy(&mtls.stderr)
         );
         assert_eq!(String::from_utf8_lossy(&mtls.stdout), format!("ok {MCH}"));
+        assert!(
+            wechat.status.success(),
+            "{}",
+            String::from_utf8_lossy(&wechat.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&wechat.stdout), "ok");
         let seen = server.await.unwrap();
         assert_eq!(
             seen[2],
