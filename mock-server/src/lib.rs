@@ -32,6 +32,7 @@ mod notify;
 mod orders;
 mod pay;
 mod persist;
+pub mod pki;
 mod server;
 
 #[doc(hidden)]
