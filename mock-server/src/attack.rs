@@ -146,7 +146,7 @@ fn notify_params(
         return_msg: Some("OK".into()),
         appid: Some(t.appid.clone()),
         mch_id: Some(t.mch_id.clone()),
-        nonce_str: Some(crate::app::random_token(32)),
+        nonce_str: Some(crate::domain::random_token(32)),
         result_code: Some("SUCCESS".into()),
         openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
         is_subscribe: Some("N".into()),

@@ -38,9 +38,9 @@ fn answer(body: &[u8], key: &ApiKey) -> String {
     );
     p.insert(
         "prepay_id".into(),
-        format!("wx{}", crate::app::random_token(34)),
+        format!("wx{}", crate::domain::random_token(34)),
     );
-    p.insert("nonce_str".into(), crate::app::random_token(32));
+    p.insert("nonce_str".into(), crate::domain::random_token(32));
     let s = wxpay_core::sign(&p, key, sign_type);
     p.insert("sign".into(), s.as_str().into());
     xml::encode(&p).unwrap_or_default()

@@ -10,8 +10,8 @@ use hyper::{Method, Request};
 
 use wxpay_core::{ParamMap, SignType, xml};
 
-use crate::app::App;
 use crate::config::Config;
+use crate::domain::App;
 
 /// A mock (state, switches, clock) whose requests are handled in-process.
 /// The notify engine does not run: notifies are queued, never delivered,
@@ -99,7 +99,7 @@ impl Harness {
         let path = req.uri().path().to_owned();
         let reply = self
             .rt
-            .block_on(crate::server::handle(Arc::clone(&self.app), &path, req));
+            .block_on(crate::routes::handle(Arc::clone(&self.app), &path, req));
         HarnessReply {
             status: reply.status.as_u16(),
             content_type: reply.content_type,

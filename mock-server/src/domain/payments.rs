@@ -3,10 +3,10 @@
 use wxpay_core::model::{PaymentNotify, TradeState, rules};
 use wxpay_core::{SignType, xml};
 
-use super::refund::order_key;
-use crate::app::App;
-use crate::notify::{Kind, NewNotification};
-use crate::orders::{EventKind, Order, OrderRef};
+use crate::domain::App;
+use crate::domain::notify::{Kind, NewNotification};
+use crate::domain::refunds::order_key;
+use crate::store::orders::{EventKind, Order, OrderRef};
 
 /// What the simulated user does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +126,7 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
         appid: Some(o.appid().into()),
         mch_id: Some(o.mch_id().into()),
         device_info: f.get("device_info").map(str::to_owned),
-        nonce_str: Some(crate::app::random_token(32)),
+        nonce_str: Some(crate::domain::random_token(32)),
         // Production omits sign_type even for HMAC-SHA256 orders.
         sign_type: (sw.notify_sign_type && o.sign_type == SignType::HmacSha256)
             .then(|| o.sign_type.as_str().into()),

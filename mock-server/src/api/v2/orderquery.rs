@@ -4,9 +4,9 @@ use wxpay_core::model::{
     ErrCode, Failure, OrderQueryRequest, OrderQueryResponse, TradeState, rules,
 };
 
-use super::Ctx;
-use crate::orders::{Order, OrderRef};
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::store::orders::{Order, OrderRef};
+use crate::wire::Reply;
 
 /// Finds an order by transaction_id (which wins) or out_trade_no.
 pub(crate) fn find(

@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use crate::orders::lock;
+use crate::store::lock;
 
 /// The database file inside the data directory.
 pub(crate) const FILE_NAME: &str = "wxpay-mock.redb";

@@ -20,13 +20,8 @@ use wxpay_core::model::rules;
 use wxpay_core::model::{RefundStatus, TradeState};
 use wxpay_core::{ParamMap, SignType};
 
-use crate::persist::{Journal, NumTable};
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it
-/// (every critical section leaves the data consistent before it can panic).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::store::journal::{Journal, NumTable};
+use crate::store::lock;
 
 /// An order's request fields in one allocation: `name \0 value \0 …`.
 /// WeChat's XML cannot carry U+0000, and the codec refuses it, so the
@@ -281,7 +276,8 @@ impl OrderWrite<'_> {
     /// both or neither): a notify that the order's events name.
     pub(crate) fn journal_with(&mut self, table: NumTable, key: u64, value: &impl Serialize) {
         if self.journal.is_some() {
-            self.with.push((table, key, crate::persist::encode(value)));
+            self.with
+                .push((table, key, crate::store::journal::encode(value)));
         }
     }
 }
@@ -309,7 +305,7 @@ impl Drop for OrderWrite<'_> {
                 records.push((
                     NumTable::Orders,
                     self.guard.seq,
-                    crate::persist::encode(&self.guard.record()),
+                    crate::store::journal::encode(&self.guard.record()),
                 ));
                 j.put_batch(records);
             }

@@ -4,9 +4,10 @@ use wxpay_core::model::{
     Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
 };
 
-use super::Ctx;
-use crate::orders::{EventKind, Fields, Insert, Order, lock};
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::store::lock;
+use crate::store::orders::{EventKind, Fields, Insert, Order};
+use crate::wire::Reply;
 use wxpay_core::model::answers;
 
 /// The fields not kept with the order (they change on every call).

@@ -4,9 +4,9 @@
 
 pub(crate) mod bill;
 pub(crate) mod closeorder;
+pub(crate) mod envelope;
 pub(crate) mod explain;
 pub(crate) mod orderquery;
-pub(crate) mod payment;
 pub(crate) mod refund;
 pub(crate) mod refundquery;
 pub(crate) mod sandbox;
@@ -19,11 +19,11 @@ use hyper::StatusCode;
 use wxpay_core::model::rules;
 use wxpay_core::model::{ErrCode, Failure};
 use wxpay_core::xml::{self, DecodeOptions, XmlErrorKind};
-use wxpay_core::{ApiKey, ParamMap, SignType};
 
-use crate::app::{App, FaultKind};
-use crate::config::{Merchant, Switches};
-use crate::server::{ReadBody, Reply};
+use crate::domain::{App, FaultKind};
+use crate::wire::{ReadBody, Reply};
+
+use self::envelope::{Ctx, code_msg, encode, fail_xml, protocol_fail};
 
 /// The XML endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,97 +139,6 @@ pub(crate) fn unknown_path(path: &str) -> Reply {
     r
 }
 
-/// `return_code=FAIL` + `return_msg`, unsigned.
-pub(crate) fn fail_xml(msg: &str) -> String {
-    let mut p = ParamMap::new();
-    p.insert("return_code".into(), "FAIL".into());
-    p.insert("return_msg".into(), msg.into());
-    encode(&p)
-}
-
-fn encode(p: &ParamMap) -> String {
-    // Every name the mock writes is a valid XML name; a request's unknown
-    // fields are never echoed.
-    xml::encode(p).unwrap_or_else(|e| {
-        tracing::error!("cannot encode a response: {e}");
-        String::from("<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[mock internal error]]></return_msg></xml>")
-    })
-}
-
-/// A protocol-level failure answer.
-pub(crate) fn protocol_fail(msg: &str) -> Reply {
-    Reply::xml(fail_xml(msg), format!("FAIL {msg}"))
-}
-
-fn code_msg(code: ErrCode, detail: Option<String>) -> String {
-    match detail {
-        Some(d) => format!("{}: {d}", code.description()),
-        None => code.description().to_owned(),
-    }
-}
-
-/// Everything an endpoint needs about a verified request.
-pub(crate) struct Ctx<'a> {
-    pub(crate) app: &'a Arc<App>,
-    pub(crate) sandbox: bool,
-    pub(crate) merchant: &'a Merchant,
-    /// The key that verified the request and signs the answer (the sandbox
-    /// key in sandbox).
-    pub(crate) key: ApiKey,
-    pub(crate) sign_type: SignType,
-    pub(crate) params: ParamMap,
-    /// Mock time, Unix seconds.
-    pub(crate) now: i64,
-    pub(crate) switches: Switches,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn appid(&self) -> &str {
-        self.params.get("appid").map_or("", String::as_str)
-    }
-
-    /// Signs and encodes a success answer (`fields` come from a response
-    /// model's `to_params()`); adds appid, mch_id, nonce_str and sign.
-    pub(crate) fn answer(&self, mut fields: ParamMap, outcome: &str) -> Reply {
-        fields.insert("appid".into(), self.appid().into());
-        fields.insert("mch_id".into(), self.merchant.mch_id.clone());
-        Reply::xml(self.sign_and_encode(fields), outcome)
-    }
-
-    pub(crate) fn sign_and_encode(&self, fields: ParamMap) -> String {
-        self.sign_fields(fields).0
-    }
-
-    /// [`Self::answer`]'s XML plus the sign it carries.
-    pub(crate) fn signed_answer(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
-        fields.insert("appid".into(), self.appid().into());
-        fields.insert("mch_id".into(), self.merchant.mch_id.clone());
-        self.sign_fields(fields)
-    }
-
-    fn sign_fields(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
-        fields.remove("sign");
-        fields.insert("nonce_str".into(), crate::app::random_token(32));
-        let s = wxpay_core::sign(&fields, &self.key, self.sign_type);
-        fields.insert("sign".into(), s.as_str().into());
-        (encode(&fields), s)
-    }
-
-    /// The answer for a failure: unsigned FAIL for a protocol failure, a
-    /// signed `result_code=FAIL` for a business one.
-    pub(crate) fn fail(&self, f: &Failure) -> Reply {
-        match f {
-            Failure::Protocol { return_msg } => protocol_fail(return_msg),
-            Failure::Business { err_code, .. } => {
-                let mut p = f.to_params();
-                p.insert("appid".into(), self.appid().into());
-                p.insert("mch_id".into(), self.merchant.mch_id.clone());
-                Reply::xml(self.sign_and_encode(p), err_code.as_str())
-            }
-        }
-    }
-}
-
 /// Handles a routed XML request (synchronous: no lock meets an await).
 pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody) -> Reply {
     if route.endpoint == Endpoint::Report {
@@ -309,11 +218,7 @@ pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody
     if route.sandbox && sign_type != rules::SANDBOX_SIGN_TYPE {
         return protocol_fail(wxpay_core::model::answers::SANDBOX_MD5_ONLY);
     }
-    let key = if route.sandbox {
-        app.sandbox_key(merchant)
-    } else {
-        merchant.key.clone()
-    };
+    let key = app.key_for(merchant, route.sandbox);
     let switches = app.switches();
     let ctx = Ctx {
         app,

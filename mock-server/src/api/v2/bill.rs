@@ -9,9 +9,9 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use wxpay_core::model::{BillType, DownloadBillRequest, Failure, RefundStatus, TradeState, rules};
 
-use super::Ctx;
-use crate::orders::Order;
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::store::orders::Order;
+use crate::wire::Reply;
 use wxpay_core::model::answers;
 
 // TODO(core): move — the bill column titles (protocol.md §2.10 only says

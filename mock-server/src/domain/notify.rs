@@ -28,8 +28,9 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use wxpay_core::model::{judge_notify_reply, rules};
 
-use crate::orders::{EventKind, OrderWrite, lock};
-use crate::persist::{Journal, NumTable};
+use crate::store::journal::{Journal, NumTable};
+use crate::store::lock;
+use crate::store::orders::{EventKind, OrderWrite};
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -230,7 +231,7 @@ impl Notifier {
         let mut g = lock(&self.inner);
         for (id, bytes) in records {
             let n: Notification =
-                crate::persist::decode(bytes, &format!("notification record {id}"))?;
+                crate::store::journal::decode(bytes, &format!("notification record {id}"))?;
             g.next_id = g.next_id.max(n.id + 1);
             if n.state != State::Pending {
                 g.finished.push_back(n.id);
