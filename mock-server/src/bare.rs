@@ -11,6 +11,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::{ApiKey, ParamMap, SignType, xml};
 
 use crate::config::{DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES};
@@ -41,9 +42,9 @@ fn answer(body: &[u8], key: &ApiKey) -> String {
         format!("wx{}", crate::domain::random_token(34)),
     );
     p.insert("nonce_str".into(), crate::domain::random_token(32));
-    let s = wxpay_core::sign(&p, key, sign_type);
-    p.insert("sign".into(), s.as_str().into());
-    xml::encode(&p).unwrap_or_default()
+    sign_and_encode(p, key, sign_type)
+        .map(|(body, _)| body)
+        .unwrap_or_default()
 }
 
 async fn service(

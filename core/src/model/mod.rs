@@ -25,6 +25,7 @@ mod reply;
 mod requests;
 mod responses;
 pub mod rules;
+mod signed;
 mod states;
 
 pub use failure::{ErrCode, Failure};
@@ -38,6 +39,7 @@ pub use responses::{
     RefundNotify, RefundNotifyInfo, RefundQueryResponse, RefundResponse, UnifiedOrderResponse,
     success_params,
 };
+pub use signed::sign_and_encode;
 pub use states::{BillType, RefundStatus, TradeState, TradeType};
 
 /// Parses a strict 64-bit signed integer: optional `-`, then digits only.

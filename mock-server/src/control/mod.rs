@@ -108,12 +108,18 @@ where
     match parts.as_slice() {
         [""] | ["health"] => ok(&index(app)),
         ["login"] if is_post => match json_body(req).await {
-            Ok(b) => login(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                login(app, &b)
+            }
             Err(r) => r,
         },
         ["login"] => method_not_allowed(rest, "POST"),
         ["requestPayment"] if is_post => match json_body(req).await {
-            Ok(b) => request_payment(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                request_payment(app, &b)
+            }
             Err(r) => r,
         },
         ["requestPayment"] => method_not_allowed(rest, "POST"),
@@ -128,6 +134,7 @@ where
                 Ok(b) => b,
                 Err(r) => return r,
             };
+            let _change = app.change().await;
             pay_backend(app, no, &query, &body)
         }
         ["orders", ..] => method_not_allowed(
@@ -187,27 +194,37 @@ where
         }
         ["clock", ..] => method_not_allowed(rest, "GET /mock/clock or POST /mock/clock/advance"),
         ["faults"] if is_post => match json_body(req).await {
-            Ok(b) => add_fault(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                add_fault(app, &b)
+            }
             Err(r) => r,
         },
         ["faults"] if is_get => ok(&faults_json(app)),
         ["faults"] if method == Method::DELETE => {
+            let _change = app.change().await;
             lock(&app.faults).clear();
             ok(&faults_json(app))
         }
         ["faults"] => method_not_allowed(rest, "GET, POST or DELETE"),
         ["switches"] if is_get => ok(&switches_json(&app.switches())),
         ["switches"] if is_post => match json_body(req).await {
-            Ok(b) => set_switches(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                set_switches(app, &b)
+            }
             Err(r) => r,
         },
         ["switches"] => method_not_allowed(rest, "GET or POST"),
         ["sandbox", "rotate"] if is_post => match json_body(req).await {
-            Ok(b) => rotate(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                rotate(app, &b)
+            }
             Err(r) => r,
         },
         ["reset"] if is_post => {
-            app.reset();
+            app.reset().await;
             ok(&json!({ "reset": true }))
         }
         ["reset"] => method_not_allowed(rest, "POST"),

@@ -91,6 +91,11 @@ pub(crate) struct App {
     pub(crate) console: Feed,
     /// Where changes go with `--data-dir` (none: memory only).
     pub(crate) journal: Option<Arc<Journal>>,
+    /// The reset gate: a request that changes state holds a read guard
+    /// while it changes memory and queues its journal writes; `reset` takes
+    /// the write guard, so a change lands wholly before a reset (in memory
+    /// and on disk) or wholly after it, never half.
+    changes: tokio::sync::RwLock<()>,
 }
 
 impl App {
@@ -115,6 +120,7 @@ impl App {
             console: Feed::new(),
             config,
             journal,
+            changes: tokio::sync::RwLock::new(()),
         })
     }
 
@@ -341,9 +347,18 @@ impl App {
             .store(true, core::sync::atomic::Ordering::Release);
     }
 
+    /// Holds off `reset` while the caller changes state (see
+    /// [`App::reset`]). Hold it only over the change itself, not over a
+    /// body read or a delivery.
+    pub(crate) async fn change(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.changes.read().await
+    }
+
     /// Forgets every order, code, notification and fault; puts the clock
-    /// back and the switches to their configured values.
-    pub(crate) fn reset(&self) {
+    /// back and the switches to their configured values. Waits for the
+    /// changes in flight (holders of [`App::change`]) to finish first.
+    pub(crate) async fn reset(&self) {
+        let _gate = self.changes.write().await;
         let next_seq = self.orders.clear();
         *lock(&self.logins) = Logins::default();
         let next_id = self.notifier.clear();
@@ -426,6 +441,7 @@ impl App {
             }
             let t = self.notifier.take_due(self.clock.now_ms());
             if !t.refunds.is_empty() {
+                let _change = self.change().await;
                 for j in t.refunds {
                     self.settle_refund(j);
                 }
@@ -447,5 +463,29 @@ impl App {
                 _ = stop.changed() => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reset waits for a change in flight, so the change cannot land half
+    /// before and half after it (memory and journal disagreeing).
+    #[tokio::test]
+    async fn reset_waits_for_changes_in_flight() {
+        let app = App::new(Config::default());
+        let change = app.change().await;
+        let resetting = tokio::spawn({
+            let app = Arc::clone(&app);
+            async move { app.reset().await }
+        });
+        tokio::time::sleep(core::time::Duration::from_millis(50)).await;
+        assert!(!resetting.is_finished(), "reset ran during a change");
+        drop(change);
+        tokio::time::timeout(core::time::Duration::from_secs(5), resetting)
+            .await
+            .expect("reset finishes once the change is done")
+            .expect("reset task");
     }
 }

@@ -1,7 +1,8 @@
 //! Paying an order "as the user", and the payment notify.
 
+use wxpay_core::SignType;
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::model::{PaymentNotify, TradeState, rules};
-use wxpay_core::{SignType, xml};
 
 use crate::domain::App;
 use crate::domain::notify::{Kind, NewNotification};
@@ -144,11 +145,8 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
         time_end: o.paid_at.map(rules::format_time14),
         ..PaymentNotify::default()
     };
-    let mut p = n.to_params();
-    let s = wxpay_core::sign(&p, &key, o.sign_type);
-    p.insert("sign".into(), s.as_str().into());
-    let body = match xml::encode(&p) {
-        Ok(b) => b,
+    let body = match sign_and_encode(n.to_params(), &key, o.sign_type) {
+        Ok((b, _)) => b,
         Err(e) => {
             tracing::error!("cannot encode a payment notify: {e}");
             return None;

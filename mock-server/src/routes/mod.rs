@@ -38,6 +38,7 @@ where
         return crate::control::handle(&app, "", req).await;
     }
     if path == "/sns/jscode2session" {
+        let _change = app.change().await;
         return crate::api::login::handle(&app, req).await;
     }
     if path == "/cgi-bin/token" {
@@ -64,7 +65,9 @@ where
         ReadBody::Ok(b) => b.clone(),
         _ => Bytes::new(),
     };
+    let change = app.change().await;
     let reply = crate::api::v2::handle(&app, route, is_post, body);
+    drop(change);
     app.console.record(
         app.clock.now(),
         path,

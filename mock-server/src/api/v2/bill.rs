@@ -84,7 +84,7 @@ fn build(ctx: &Ctx<'_>, bill_type: BillType, day_start: i64) -> Option<String> {
             continue;
         }
         let Some(paid_at) = o.paid_at else { continue };
-        if !matches!(o.state, TradeState::Success | TradeState::Refund) {
+        if !o.state.is_paid() {
             continue;
         }
         let f = &o.fields;

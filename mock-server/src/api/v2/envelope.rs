@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::model::{ErrCode, Failure};
 use wxpay_core::xml;
 use wxpay_core::{ApiKey, ParamMap, SignType};
@@ -20,12 +21,15 @@ pub(crate) fn fail_xml(msg: &str) -> String {
     encode(&p)
 }
 
+/// The answer when an answer cannot be encoded (never expected).
+const INTERNAL_ERROR_XML: &str = "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[mock internal error]]></return_msg></xml>";
+
 pub(crate) fn encode(p: &ParamMap) -> String {
     // Every name the mock writes is a valid XML name; a request's unknown
     // fields are never echoed.
     xml::encode(p).unwrap_or_else(|e| {
         tracing::error!("cannot encode a response: {e}");
-        String::from("<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[mock internal error]]></return_msg></xml>")
+        String::from(INTERNAL_ERROR_XML)
     })
 }
 
@@ -83,9 +87,13 @@ impl Ctx<'_> {
     fn sign_fields(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
         fields.remove("sign");
         fields.insert("nonce_str".into(), crate::domain::random_token(32));
-        let s = wxpay_core::sign(&fields, &self.key, self.sign_type);
-        fields.insert("sign".into(), s.as_str().into());
-        (encode(&fields), s)
+        sign_and_encode(fields, &self.key, self.sign_type).unwrap_or_else(|e| {
+            tracing::error!("cannot encode a response: {e}");
+            // Unreachable in practice (every name the mock writes is
+            // valid): the unsigned internal-error answer.
+            let s = wxpay_core::sign(&ParamMap::new(), &self.key, self.sign_type);
+            (String::from(INTERNAL_ERROR_XML), s)
+        })
     }
 
     /// The answer for a failure: unsigned FAIL for a protocol failure, a

@@ -88,7 +88,7 @@ fn apply(
     refund_fee: i64,
     delay: i64,
 ) -> Result<(usize, bool), Failure> {
-    if !matches!(o.state, TradeState::Success | TradeState::Refund) {
+    if !o.state.is_paid() {
         // WeChat answers ORDERNOTEXIST for unpaid orders too (§2.6).
         return Err(Failure::business(ErrCode::OrderNotExist));
     }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::model::{Failure, GetSignKeyRequest, GetSignKeyResponse, rules};
 use wxpay_core::{ParamMap, SignType};
 
@@ -57,7 +58,8 @@ pub(crate) fn getsignkey(
     };
     let mut p = resp.to_params();
     p.insert("nonce_str".into(), crate::domain::random_token(32));
-    let s = wxpay_core::sign(&p, &merchant.key, SignType::Md5);
-    p.insert("sign".into(), s.as_str().into());
-    Reply::xml(encode(&p), "SUCCESS sandbox key")
+    match sign_and_encode(p, &merchant.key, SignType::Md5) {
+        Ok((body, _)) => Reply::xml(body, "SUCCESS sandbox key"),
+        Err(e) => protocol_fail(&format!("mock internal error: {e}")),
+    }
 }
