@@ -21,27 +21,28 @@
 
 #![forbid(unsafe_code)]
 
-// Layers; arrows point down only (checked by the workspace's cycle check):
+// Layers; arrows point down only:
 //   transport (listeners, hyper service, shutdown)
 //   -> routes (the one route table)
 //   -> control, console, api::{v2, login} (handlers: decode, call, encode)
 //   -> wire (Reply, body limits, queries)  and  domain (state, payments,
-//      refunds, notifications, logins, clock; no HTTP types)
-//   -> store (order store, journal)  -> config, wxpay-core.
+//      refunds, notifications, logins, scheduler, clock)
+//   -> outbound (the HTTP client), store (order store, journal)
+//   -> config, wxpay-core.
+// Beside the server, not under it: `attack` (the attack kit), which shares
+// `outbound` with the notifier.
 mod api;
+pub mod attack;
 pub mod config;
 mod console;
 mod control;
 mod domain;
+mod outbound;
 mod routes;
 mod store;
 mod transport;
 mod wire;
 
-pub mod attack;
-
-#[doc(hidden)]
-pub mod bare;
 #[doc(hidden)]
 pub mod harness;
 

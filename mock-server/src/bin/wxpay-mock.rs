@@ -11,7 +11,7 @@ use wxpay_mock::{Server, Switches, shutdown_signal};
 /// mimalloc: the mock allocates a little per request and per stored order;
 /// under load glibc's malloc (consolidation, unlinking) cost ~15% of the
 /// server's CPU in profiles, mimalloc about a third of that. The load-test
-/// baseline (`bare-bench`) runs in this same binary, with the same allocator.
+/// baseline (`bench/bare.rs`) uses the same allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -100,7 +100,6 @@ struct Args {
 enum Command {
     Serve(Args),
     Attack(Box<wxpay_mock::attack::Target>),
-    Bare(u16),
     Help,
     Version,
 }
@@ -116,7 +115,6 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
         log: None,
     };
     let mut first = true;
-    let mut bare = false;
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
             it.next()
@@ -125,7 +123,6 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
         match a.as_str() {
             "serve" if first => {}
             "attack" if first => return parse_attack(it).map(|t| Command::Attack(Box::new(t))),
-            "bare-bench" if first => bare = true,
             "help" | "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
             "--host" => args.host = Some(value("--host")?),
@@ -157,9 +154,6 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
         first = false;
-    }
-    if bare {
-        return Ok(Command::Bare(args.port.unwrap_or(8788)));
     }
     Ok(Command::Serve(args))
 }
@@ -358,7 +352,6 @@ fn main() -> ExitCode {
             println!("wxpay-mock {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Command::Bare(port) => return bare(port),
         Command::Attack(t) => return attack(&t),
         Command::Serve(a) => a,
     };
@@ -415,30 +408,6 @@ fn main() -> ExitCode {
         let _ = out.flush();
         server.serve(listener, shutdown_signal()).await;
         tracing::info!("stopped");
-        ExitCode::SUCCESS
-    })
-}
-
-fn bare(port: u16) -> ExitCode {
-    let rt = match runtime(tokio::runtime::Builder::new_multi_thread()) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("wxpay-mock: cannot bind 127.0.0.1:{port}: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        if let Ok(a) = listener.local_addr() {
-            let _ = writeln!(std::io::stdout(), "bare handler listening on http://{a}");
-        }
-        tokio::select! {
-            () = wxpay_mock::bare::serve(listener) => {}
-            () = shutdown_signal() => {}
-        }
         ExitCode::SUCCESS
     })
 }

@@ -14,6 +14,7 @@ pub(crate) mod logins;
 pub(crate) mod notify;
 pub(crate) mod payments;
 pub(crate) mod refunds;
+mod scheduler;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -383,86 +384,6 @@ impl App {
     /// Settles a refund that has waited its `refund_delay_seconds`.
     pub(crate) fn settle_refund(&self, job: RefundJob) {
         refunds::settle(self, job);
-    }
-
-    /// Moves the mock clock forward, then attempts every delivery due by
-    /// the new time; returns when all have been attempted.
-    pub(crate) async fn advance(self: &Arc<Self>, seconds: i64) {
-        self.clock.advance_ms(seconds.saturating_mul(1000));
-        self.journal_clock();
-        self.notifier.wake.notify_one();
-        self.drain().await;
-    }
-
-    /// Attempts everything due now, repeatedly, until nothing is due and
-    /// nothing is in flight.
-    pub(crate) async fn drain(self: &Arc<Self>) {
-        loop {
-            let progress = self.notifier.progress();
-            tokio::pin!(progress);
-            progress.as_mut().enable();
-            let t = self.notifier.take_due(self.clock.now_ms());
-            let had_work = !t.refunds.is_empty() || !t.deliveries.is_empty();
-            for j in t.refunds {
-                self.settle_refund(j);
-            }
-            if !t.deliveries.is_empty() {
-                let handles: Vec<_> = t
-                    .deliveries
-                    .into_iter()
-                    .map(|d| {
-                        let app = Arc::clone(self);
-                        tokio::spawn(async move { app.notifier.attempt(d).await })
-                    })
-                    .collect();
-                for h in handles {
-                    let _ = h.await;
-                }
-                continue;
-            }
-            if had_work {
-                continue;
-            }
-            if t.in_flight == 0 {
-                return;
-            }
-            progress.await;
-        }
-    }
-
-    /// The background delivery loop: attempts deliveries as they fall due in
-    /// real time, until `stop` is set.
-    pub(crate) async fn engine(self: Arc<Self>) {
-        let mut stop = self.stop.subscribe();
-        const MAX_SLEEP: core::time::Duration = core::time::Duration::from_secs(3600);
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let t = self.notifier.take_due(self.clock.now_ms());
-            if !t.refunds.is_empty() {
-                let _change = self.change().await;
-                for j in t.refunds {
-                    self.settle_refund(j);
-                }
-                self.console.changed();
-            }
-            for d in t.deliveries {
-                let app = Arc::clone(&self);
-                tokio::spawn(async move {
-                    app.notifier.attempt(d).await;
-                    app.console.changed();
-                });
-            }
-            let sleep = t
-                .next_ms
-                .map_or(MAX_SLEEP, |m| self.clock.real_delay_until(m).min(MAX_SLEEP));
-            tokio::select! {
-                () = self.notifier.wake.notified() => {}
-                () = tokio::time::sleep(sleep) => {}
-                _ = stop.changed() => return,
-            }
-        }
     }
 }
 

@@ -20,14 +20,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use wxpay_core::model::{judge_notify_reply, rules};
 
+use crate::outbound::{PostError, post_xml};
 use crate::store::journal::{Journal, NumTable};
 use crate::store::lock;
 use crate::store::orders::{EventKind, OrderWrite};
@@ -537,7 +534,6 @@ enum Transport {
 }
 
 const EXCERPT_CHARS: usize = 200;
-const MAX_REPLY_BYTES: usize = 64 * 1024;
 
 /// POSTs one notify and judges the answer.
 async fn deliver(url: &str, body: Bytes, at_ms: i64, duplicate: bool) -> Attempt {
@@ -618,46 +614,17 @@ async fn post(url: &str, body: Bytes) -> Result<(u16, Bytes), Transport> {
             ));
         }
     }
-    let host = uri.host().unwrap_or_default();
-    let port = uri.port_u16().unwrap_or(80);
-    let host_for_connect = host.trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((host_for_connect, port))
-        .await
-        .map_err(Transport::Connect)?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| Transport::Http(e.to_string()))?;
-    let conn = tokio::spawn(conn);
-    let path = uri
-        .path_and_query()
-        .map_or("/", hyper::http::uri::PathAndQuery::as_str);
-    let host_header = uri
-        .authority()
-        .map_or(host, hyper::http::uri::Authority::as_str);
-    let req = Request::post(path)
-        .header(hyper::header::HOST, host_header)
-        .header(hyper::header::CONTENT_TYPE, "text/xml")
-        .header(
-            hyper::header::USER_AGENT,
-            concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")),
-        )
-        .body(Full::new(body))
-        .map_err(|e| Transport::Http(e.to_string()))?;
-    let resp = sender
-        .send_request(req)
-        .await
-        .map_err(|e| Transport::Http(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let reply = match Limited::new(resp.into_body(), MAX_REPLY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(e) => return Err(Transport::Http(format!("reading the reply: {e}"))),
-    };
-    conn.abort();
-    Ok((status, reply))
+    post_xml(
+        &uri,
+        body,
+        concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")),
+    )
+    .await
+    .map_err(|e| match e {
+        PostError::Connect(e) => Transport::Connect(e),
+        PostError::Handshake(e) | PostError::Send(e) => Transport::Http(e),
+        PostError::Read(e) => Transport::Http(format!("reading the reply: {e}")),
+    })
 }
 
 #[cfg(test)]
