@@ -595,13 +595,15 @@ const JS_ERRCODES: &[(i32, &str)] = &[
 
 fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
     let endpoint = match opt_str(b, "endpoint") {
-        Ok(Some(e)) if crate::api::v2::Endpoint::NAMES.contains(&e) => e.to_owned(),
+        Ok(Some(e)) if crate::api::v2::fault_targets().any(|n| n == e) => e.to_owned(),
         Ok(Some(e)) => {
             return err(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "unknown endpoint {e:?}: use one of {}",
-                    crate::api::v2::Endpoint::NAMES.join(", ")
+                    crate::api::v2::fault_targets()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -610,7 +612,9 @@ fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
                 StatusCode::BAD_REQUEST,
                 format!(
                     "\"endpoint\" is required: one of {}",
-                    crate::api::v2::Endpoint::NAMES.join(", ")
+                    crate::api::v2::fault_targets()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }

@@ -38,7 +38,41 @@ pub(crate) enum Endpoint {
     GetSignKey,
 }
 
+/// Every v2 path the mock serves, with its endpoint and whether the 404
+/// answer lists it: the one table routing, the fault names and the 404
+/// answer come from. Paths in `PATHS` are also served under each sandbox
+/// prefix; the getsignkey paths are not (they are sandbox paths already).
+const PATHS: &[(&str, Endpoint, bool)] = &[
+    ("/pay/unifiedorder", Endpoint::UnifiedOrder, true),
+    ("/pay/orderquery", Endpoint::OrderQuery, true),
+    ("/pay/closeorder", Endpoint::CloseOrder, true),
+    ("/secapi/pay/refund", Endpoint::Refund, true),
+    // gopay's sandbox uses /sandboxnew/pay/refund.
+    ("/pay/refund", Endpoint::Refund, false),
+    ("/pay/refundquery", Endpoint::RefundQuery, true),
+    ("/pay/downloadbill", Endpoint::DownloadBill, true),
+    ("/payitil/report", Endpoint::Report, true),
+];
+
+/// The sandbox-key paths: the old `sandboxnew` one and the 2023 one.
+const SIGN_KEY_PATHS: [&str; 2] = [
+    "/sandboxnew/pay/getsignkey",
+    "/xdc/apiv2getsignkey/sign/getsignkey",
+];
+
 impl Endpoint {
+    /// Every endpoint, in the order the README lists them.
+    const ALL: [Self; 8] = [
+        Self::UnifiedOrder,
+        Self::OrderQuery,
+        Self::CloseOrder,
+        Self::Refund,
+        Self::RefundQuery,
+        Self::DownloadBill,
+        Self::Report,
+        Self::GetSignKey,
+    ];
+
     /// The name used by `/mock/faults` and the README.
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -52,20 +86,15 @@ impl Endpoint {
             Self::GetSignKey => "getsignkey",
         }
     }
+}
 
-    /// Every endpoint name a fault can target.
-    pub(crate) const NAMES: &'static [&'static str] = &[
-        "unifiedorder",
-        "orderquery",
-        "closeorder",
-        "refund",
-        "refundquery",
-        "downloadbill",
-        "report",
-        "getsignkey",
-        "jscode2session",
-        "*",
-    ];
+/// Every name a fault can target: each endpoint, `jscode2session`, and `*`
+/// (any).
+pub(crate) fn fault_targets() -> impl Iterator<Item = &'static str> {
+    Endpoint::ALL
+        .into_iter()
+        .map(Endpoint::name)
+        .chain(["jscode2session", "*"])
 }
 
 /// A routed request: which endpoint, and whether through a sandbox prefix.
@@ -89,7 +118,7 @@ pub(crate) fn route(raw: &str) -> Option<Route> {
         raw
     };
     let path = path.strip_suffix('/').unwrap_or(path);
-    if path == "/sandboxnew/pay/getsignkey" || path == "/xdc/apiv2getsignkey/sign/getsignkey" {
+    if SIGN_KEY_PATHS.contains(&path) {
         return Some(Route {
             endpoint: Endpoint::GetSignKey,
             sandbox: false,
@@ -103,17 +132,7 @@ pub(crate) fn route(raw: &str) -> Option<Route> {
                 .map(|r| (true, r))
         })
         .unwrap_or((false, path));
-    let endpoint = match inner {
-        "/pay/unifiedorder" => Endpoint::UnifiedOrder,
-        "/pay/orderquery" => Endpoint::OrderQuery,
-        "/pay/closeorder" => Endpoint::CloseOrder,
-        // gopay's sandbox uses /sandboxnew/pay/refund.
-        "/secapi/pay/refund" | "/pay/refund" => Endpoint::Refund,
-        "/pay/refundquery" => Endpoint::RefundQuery,
-        "/pay/downloadbill" => Endpoint::DownloadBill,
-        "/payitil/report" => Endpoint::Report,
-        _ => return None,
-    };
+    let endpoint = PATHS.iter().find(|(p, _, _)| *p == inner)?.1;
     Some(Route { endpoint, sandbox })
 }
 
@@ -131,8 +150,17 @@ fn collapse_slashes(p: &str) -> String {
 /// The answer for a path the mock does not serve: HTTP 404 with a FAIL body
 /// that lists what it does serve.
 pub(crate) fn unknown_path(path: &str) -> Reply {
+    let served: Vec<&str> = PATHS
+        .iter()
+        .filter(|(_, _, listed)| *listed)
+        .map(|(p, _, _)| *p)
+        .chain(SIGN_KEY_PATHS)
+        .collect();
     let msg = format!(
-        "wxpay-mock does not serve {path}: it serves /pay/unifiedorder, /pay/orderquery, /pay/closeorder, /secapi/pay/refund, /pay/refundquery, /pay/downloadbill, /payitil/report, /sandboxnew/pay/getsignkey, /xdc/apiv2getsignkey/sign/getsignkey, the same under /sandboxnew and /xdc/apiv2sandbox, GET /sns/jscode2session and the control API under /mock/"
+        "wxpay-mock does not serve {path}: it serves {}, the same under {} and {}, GET /sns/jscode2session and the control API under /mock/",
+        served.join(", "),
+        SANDBOX_PREFIXES[0],
+        SANDBOX_PREFIXES[1]
     );
     let mut r = Reply::xml(fail_xml(&msg), "404 unknown path");
     r.status = StatusCode::NOT_FOUND;
@@ -253,4 +281,32 @@ pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody
         Endpoint::Report | Endpoint::GetSignKey => Ok(protocol_fail("unreachable")),
     };
     result.unwrap_or_else(|f| ctx.fail(&f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 404 answer lists exactly what it listed before the path table.
+    #[test]
+    fn unknown_path_lists_the_served_paths() {
+        let r = unknown_path("/nope");
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(body.contains("wxpay-mock does not serve /nope: it serves /pay/unifiedorder, /pay/orderquery, /pay/closeorder, /secapi/pay/refund, /pay/refundquery, /pay/downloadbill, /payitil/report, /sandboxnew/pay/getsignkey, /xdc/apiv2getsignkey/sign/getsignkey, the same under /sandboxnew and /xdc/apiv2sandbox, GET /sns/jscode2session and the control API under /mock/"), "{body}");
+    }
+
+    #[test]
+    fn routes_from_the_table() {
+        let r = route("/sandboxnew/pay/refund").expect("gopay's sandbox refund path");
+        assert_eq!((r.endpoint, r.sandbox), (Endpoint::Refund, true));
+        let r = route("//xdc/apiv2sandbox/pay/orderquery/").expect("collapsed");
+        assert_eq!((r.endpoint, r.sandbox), (Endpoint::OrderQuery, true));
+        let r = route("/xdc/apiv2getsignkey/sign/getsignkey").expect("sign key");
+        assert_eq!((r.endpoint, r.sandbox), (Endpoint::GetSignKey, false));
+        assert!(route("/pay/micropay").is_none());
+        assert_eq!(
+            fault_targets().collect::<Vec<_>>().join(","),
+            "unifiedorder,orderquery,closeorder,refund,refundquery,downloadbill,report,getsignkey,jscode2session,*"
+        );
+    }
 }
