@@ -1,9 +1,10 @@
 //! The domain layer: the server's shared state ([`App`], behind one `Arc`)
 //! and what happens to it — orders paid as the user (`payments`), refunds
 //! settled (`refunds`), notifications delivered (`notify`), `wx.login`
-//! codes (`logins`), the console feed (`feed`), faults, and the mock clock
-//! (`clock`). No HTTP types: handlers above decode and encode; the
-//! `store` below keeps and journals.
+//! codes (`logins`), the console feed (`feed`), faults, the one scheduler
+//! of timed jobs (`scheduler`) and the mock clock (`clock`). No request or
+//! response types: handlers above decode and encode; notifies go out
+//! through `outbound`; the `store` below keeps and journals.
 //!
 //! Every field uses a `std::sync::Mutex` (or atomics) held only for short,
 //! synchronous critical sections: no lock is ever held across an `.await`.

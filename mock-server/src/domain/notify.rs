@@ -45,6 +45,15 @@ impl Kind {
     }
 }
 
+/// How a notification's body is encoded (and so sent): the API version of
+/// its order decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Encoding {
+    /// API v2: signed XML (`text/xml`).
+    #[default]
+    V2Xml,
+}
+
 /// Where a notification stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum State {
@@ -82,6 +91,9 @@ pub(crate) struct Attempt {
 pub(crate) struct Notification {
     id: u64,
     kind: Kind,
+    /// Absent in records written before it existed: those are v2 XML.
+    #[serde(default)]
+    encoding: Encoding,
     url: String,
     mch_id: String,
     out_trade_no: String,
@@ -133,6 +145,7 @@ pub(crate) struct Prepared(Notification);
 /// A new notification to deliver.
 pub(crate) struct NewNotification {
     pub(crate) kind: Kind,
+    pub(crate) encoding: Encoding,
     pub(crate) url: String,
     pub(crate) mch_id: String,
     pub(crate) out_trade_no: String,
@@ -282,6 +295,7 @@ impl Notifier {
         Prepared(Notification {
             id,
             kind: n.kind,
+            encoding: n.encoding,
             url: n.url,
             mch_id: n.mch_id,
             out_trade_no: n.out_trade_no,
@@ -635,6 +649,7 @@ mod tests {
     fn new(i: usize) -> NewNotification {
         NewNotification {
             kind: Kind::Payment,
+            encoding: Encoding::V2Xml,
             url: "http://127.0.0.1:9/notify".into(),
             mch_id: "10000100".into(),
             out_trade_no: format!("order-{i:06}"),

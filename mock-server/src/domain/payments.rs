@@ -5,7 +5,7 @@ use wxpay_core::model::sign_and_encode;
 use wxpay_core::model::{PaymentNotify, TradeState, rules};
 
 use crate::domain::App;
-use crate::domain::notify::{Kind, NewNotification};
+use crate::domain::notify::{Encoding, Kind, NewNotification};
 use crate::domain::refunds::order_key;
 use crate::store::orders::{EventKind, Order, OrderRef};
 
@@ -154,6 +154,7 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
     };
     Some(NewNotification {
         kind: Kind::Payment,
+        encoding: Encoding::V2Xml,
         url,
         mch_id: o.mch_id().into(),
         out_trade_no: o.out_trade_no().into(),

@@ -6,7 +6,7 @@ use wxpay_core::model::{RefundNotify, RefundNotifyInfo, RefundStatus, rules};
 use wxpay_core::xml;
 
 use crate::domain::App;
-use crate::domain::notify::{Kind, NewNotification, Prepared, RefundJob};
+use crate::domain::notify::{Encoding, Kind, NewNotification, Prepared, RefundJob};
 use crate::store::orders::{EventKind, Order, OrderRef, OrderWrite};
 
 /// The key that signs and encrypts for an order (the sandbox key for a
@@ -88,6 +88,7 @@ fn refund_notify(app: &App, o: &mut Order, idx: usize, at_ms: i64) -> Option<New
     };
     Some(NewNotification {
         kind: Kind::Refund,
+        encoding: Encoding::V2Xml,
         url: url.into(),
         mch_id: o.mch_id().into(),
         out_trade_no: o.out_trade_no().into(),

@@ -117,10 +117,22 @@ pub(crate) struct Refund {
     pub(crate) notify_url: Option<Box<str>>,
 }
 
+/// The WeChat Pay API version an order was created through. Orders of
+/// every version share the store, the scheduler and the clock; the version
+/// decides how the order's answers and notifies are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) enum ApiVersion {
+    /// API v2: XML, MD5 / HMAC-SHA256 signatures.
+    #[default]
+    V2,
+}
+
 /// A stored order.
 #[derive(Debug)]
 pub(crate) struct Order {
     pub(crate) seq: u64,
+    /// Which API created it.
+    pub(crate) api: ApiVersion,
     pub(crate) sandbox: bool,
     pub(crate) sign_type: SignType,
     pub(crate) state: TradeState,
@@ -317,6 +329,9 @@ impl Drop for OrderWrite<'_> {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct OrderRecord {
     seq: u64,
+    /// Absent in records written before it existed: those are v2 orders.
+    #[serde(default)]
+    api: ApiVersion,
     sandbox: bool,
     sign_type: String,
     state: String,
@@ -350,6 +365,7 @@ impl Order {
     pub(crate) fn record(&self) -> OrderRecord {
         OrderRecord {
             seq: self.seq,
+            api: self.api,
             sandbox: self.sandbox,
             sign_type: self.sign_type.as_str().into(),
             state: self.state.as_str().into(),
@@ -406,6 +422,7 @@ impl Order {
         };
         Ok(Self {
             seq: r.seq,
+            api: r.api,
             sandbox: r.sandbox,
             sign_type: r
                 .sign_type

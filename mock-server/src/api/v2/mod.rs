@@ -1,6 +1,9 @@
-//! The WeChat Pay v2 XML endpoints: routing, the envelope every endpoint
-//! shares (method, body, XML, envelope fields, merchant, key, signature,
-//! appid), and signed answers. Each endpoint's own logic is in its module.
+//! The WeChat Pay v2 XML endpoints: the one table of v2 paths, and the
+//! checks every request passes before its endpoint (method, body, XML,
+//! envelope fields, merchant, key, signature, appid). Signed answers are in
+//! `envelope`; each endpoint's own logic is in its module. A `v3` sibling
+//! would create orders with `ApiVersion::V3` and notifications with a JSON
+//! encoding, over the same domain.
 
 pub(crate) mod bill;
 pub(crate) mod closeorder;

@@ -6,7 +6,7 @@ use wxpay_core::model::{
 
 use super::envelope::Ctx;
 use crate::store::lock;
-use crate::store::orders::{EventKind, Fields, Insert, Order};
+use crate::store::orders::{ApiVersion, EventKind, Fields, Insert, Order};
 use crate::wire::Reply;
 use wxpay_core::model::answers;
 
@@ -53,6 +53,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
             .insert_or_get(ctx.sandbox, &ctx.merchant.mch_id, &out_trade_no, |seq| {
                 Order {
                     seq,
+                    api: ApiVersion::V2,
                     sandbox: ctx.sandbox,
                     sign_type: ctx.sign_type,
                     state: TradeState::NotPay,
