@@ -760,4 +760,16 @@ mod tests {
         q.insert("new".into(), "x".into());
         assert!(!f.same_as(&q, &["sign"]));
     }
+
+    /// A record written before orders knew their API version reads back as
+    /// a v2 order (the journal format did not change).
+    #[test]
+    fn record_without_api_version_is_v2() {
+        let old = r#"{"seq":7,"sandbox":false,"sign_type":"MD5","state":"NOTPAY","total_fee":1,"created_at":0,"prepay_at":0,"expire_at":null,"paid_at":null,"closed_at":null,"fields":"","refunds":[],"events":[],"answer_sign":null}"#;
+        let rec: OrderRecord = serde_json::from_str(old).expect("an old record");
+        let o = Order::from_record(rec).expect("readable");
+        assert_eq!((o.seq, o.api), (7, ApiVersion::V2));
+        let again = String::from_utf8(crate::store::journal::encode(&o.record())).expect("utf-8");
+        assert!(again.contains(r#""api":"V2""#), "{again}");
+    }
 }
