@@ -173,38 +173,14 @@ async fn drain<B: Body>(mut body: core::pin::Pin<&mut B>) {
     let _ = tokio::time::timeout(BODY_TIMEOUT, discard).await;
 }
 
-/// Decodes an `application/x-www-form-urlencoded` query.
+/// Decodes an `application/x-www-form-urlencoded` query (the first of
+/// repeated names wins; a bad `%` escape is kept as written).
 pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(percent_decode(k))
-            .or_insert_with(|| percent_decode(v));
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
     }
     out
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or("zz"), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
