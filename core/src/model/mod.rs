@@ -21,6 +21,7 @@ use crate::ParamMap;
 
 pub mod answers;
 pub mod failure;
+mod prepay;
 mod reply;
 mod requests;
 mod responses;
@@ -29,6 +30,7 @@ mod signed;
 mod states;
 
 pub use failure::{ErrCode, Failure};
+pub use prepay::prepay_id_expired;
 pub use reply::{NotifyReply, judge_notify_reply};
 pub use requests::{
     CloseOrderRequest, DownloadBillRequest, GetSignKeyRequest, OrderQueryRequest,

@@ -85,7 +85,7 @@ impl TradeState {
     }
 
     /// The order has been paid: SUCCESS, or REFUND (a paid order with a
-    /// refund; protocol.md §2.3).
+    /// refund; protocol.md §2.7).
     #[must_use]
     pub const fn is_paid(self) -> bool {
         matches!(self, Self::Success | Self::Refund)

@@ -1,8 +1,8 @@
 //! Paying an order "as the user", and the payment notify.
 
 use wxpay_core::SignType;
-use wxpay_core::model::sign_and_encode;
 use wxpay_core::model::{PaymentNotify, TradeState, rules};
+use wxpay_core::model::{prepay_id_expired, sign_and_encode};
 
 use crate::domain::App;
 use crate::domain::notify::{Encoding, Kind, NewNotification};
@@ -55,8 +55,7 @@ pub(crate) fn payable(
             o.prepay_id(instance)
         ));
     }
-    let ttl = i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX);
-    if o.prepay_at + ttl <= now {
+    if prepay_id_expired(o.prepay_at, now) {
         return Err(format!(
             "prepay_id expired: issued {} (Beijing), valid {} s; call unifiedorder again with the same out_trade_no and parameters for a new one",
             rules::format_datetime(o.prepay_at),

@@ -8,7 +8,7 @@ use super::envelope::Ctx;
 use crate::store::lock;
 use crate::store::orders::{ApiVersion, EventKind, Fields, Insert, Order};
 use crate::wire::Reply;
-use wxpay_core::model::answers;
+use wxpay_core::model::{answers, prepay_id_expired};
 
 /// The fields not kept with the order (they change on every call).
 const NOT_STORED: &[&str] = &["nonce_str", "sign"];
@@ -97,7 +97,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
             ));
         }
         // A prepay_id lives 2 hours; a re-entry after that gets a new one.
-        if o.prepay_at + i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX) <= now {
+        if prepay_id_expired(o.prepay_at, now) {
             o.prepay_at = now;
         }
         o.sign_type = ctx.sign_type;
