@@ -21,7 +21,7 @@ for tool in cargo python3 wrk; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required (wrk: apt-get install wrk)" >&2; exit 1; }
 done
 
-cargo build --release -p wxpay-mock --quiet
+cargo build --release -p wxpay-mock --bin wxpay-mock --example bare-bench --quiet
 BIN=target/release/wxpay-mock
 BENCH=mock-server/bench
 WORK=$(mktemp -d)
@@ -69,7 +69,7 @@ if [[ ${PERSIST:-0} == 1 ]]; then
 fi
 "$BIN" serve --port 0 --quiet --config "$WORK/bench.toml" > "$WORK/mock.out" 2>&1 &
 PIDS+=($!); MOCK_PID=$!
-"$BIN" bare-bench --port 0 > "$WORK/bare.out" 2>&1 &
+target/release/examples/bare-bench --port 0 > "$WORK/bare.out" 2>&1 &
 PIDS+=($!); BARE_PID=$!
 MOCK=$(wait_url "$WORK/mock.out" "wxpay-mock listening on")
 BARE=$(wait_url "$WORK/bare.out" "bare handler listening on")

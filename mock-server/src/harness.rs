@@ -8,10 +8,11 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request};
 
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::{ParamMap, SignType, xml};
 
-use crate::app::App;
 use crate::config::Config;
+use crate::domain::App;
 
 /// A mock (state, switches, clock) whose requests are handled in-process.
 /// The notify engine does not run: notifies are queued, never delivered,
@@ -99,7 +100,7 @@ impl Harness {
         let path = req.uri().path().to_owned();
         let reply = self
             .rt
-            .block_on(crate::server::handle(Arc::clone(&self.app), &path, req));
+            .block_on(crate::routes::handle(Arc::clone(&self.app), &path, req));
         HarnessReply {
             status: reply.status.as_u16(),
             content_type: reply.content_type,
@@ -110,7 +111,7 @@ impl Harness {
 
     /// Forgets all state, as `POST /mock/reset`.
     pub fn reset(&self) {
-        self.app.reset();
+        self.rt.block_on(self.app.reset());
     }
 
     /// A small mock for fuzzing: the built-in merchant, low retention caps
@@ -184,7 +185,7 @@ impl Harness {
         let Ok(doc) = xml::decode(body) else {
             return body.to_vec();
         };
-        let mut p: ParamMap = doc.to_param_map();
+        let p: ParamMap = doc.to_param_map();
         let Some(key) = p.get("mch_id").and_then(|m| self.key_for(route, m)) else {
             return body.to_vec();
         };
@@ -192,9 +193,7 @@ impl Harness {
             .get("sign_type")
             .and_then(|t| t.parse::<SignType>().ok())
             .unwrap_or_default();
-        let s = wxpay_core::sign(&p, &key, t);
-        p.insert("sign".into(), s.as_str().into());
-        xml::encode(&p).map_or_else(|_| body.to_vec(), String::into_bytes)
+        sign_and_encode(p, &key, t).map_or_else(|_| body.to_vec(), |(b, _)| b.into_bytes())
     }
 
     fn check_xml_answer(&self, route: &str, body: &[u8]) {

@@ -21,25 +21,33 @@
 
 #![forbid(unsafe_code)]
 
-mod app;
+// Layers; arrows point down only:
+//   transport (listeners, hyper service, shutdown)
+//   -> routes (the one route table)
+//   -> control, console, api::{v2, login} (handlers: decode, call, encode)
+//   -> wire (Reply, body limits, queries)  and  domain (state, payments,
+//      refunds, notifications, logins, scheduler, clock)
+//   -> outbound (the HTTP client), store (order store, journal)
+//   -> config, wxpay-core.
+// Beside the server, not under it: `attack` (the attack kit), which shares
+// `outbound` with the notifier.
+mod api;
 pub mod attack;
-mod clock;
 pub mod config;
 mod console;
 mod control;
-mod jscode;
-mod notify;
-mod orders;
-mod pay;
-mod persist;
+mod domain;
+mod outbound;
 pub mod pki;
-mod server;
+mod routes;
+mod store;
+mod transport;
+mod wire;
 
-#[doc(hidden)]
-pub mod bare;
 #[doc(hidden)]
 pub mod harness;
 
-pub use crate::clock::MockClock;
 pub use crate::config::{AppConfig, Config, Merchant, Switches};
-pub use crate::server::{MockServer, Server, VERSION_HEADER, run, shutdown_signal};
+pub use crate::domain::clock::MockClock;
+pub use crate::transport::{MockServer, Server, run, shutdown_signal};
+pub use crate::wire::VERSION_HEADER;

@@ -19,14 +19,17 @@ pub mod answers;
 mod base;
 pub mod failure;
 pub mod fidelity;
+mod prepay;
 mod reply;
 mod requests;
 mod responses;
 pub mod rules;
+mod signed;
 mod states;
 
 pub use base::{Envelope, is_success};
 pub use failure::{ErrCode, Failure};
+pub use prepay::prepay_id_expired;
 pub use reply::{NotifyReply, judge_notify_reply};
 pub use requests::{
     CloseOrderRequest, DownloadBillRequest, GetSignKeyRequest, OrderQueryRequest,
@@ -37,4 +40,5 @@ pub use responses::{
     RefundNotify, RefundNotifyInfo, RefundQueryResponse, RefundResponse, UnifiedOrderResponse,
     success_params,
 };
+pub use signed::sign_and_encode;
 pub use states::{BillType, RefundStatus, TradeState, TradeType};

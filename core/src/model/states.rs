@@ -83,6 +83,13 @@ impl TradeState {
     pub const fn is_terminal(self) -> bool {
         !matches!(self, Self::NotPay | Self::UserPaying | Self::Accept)
     }
+
+    /// The order has been paid: SUCCESS, or REFUND (a paid order with a
+    /// refund; protocol.md §2.7).
+    #[must_use]
+    pub const fn is_paid(self) -> bool {
+        matches!(self, Self::Success | Self::Refund)
+    }
 }
 
 wire_enum! {

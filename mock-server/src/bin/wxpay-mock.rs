@@ -5,58 +5,25 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use wxpay_mock::config::{Config, DEFAULT_APPID, DEFAULT_MCH_ID};
 use wxpay_mock::{Server, Switches, shutdown_signal};
 
 /// mimalloc: the mock allocates a little per request and per stored order;
 /// under load glibc's malloc (consolidation, unlinking) cost ~15% of the
 /// server's CPU in profiles, mimalloc about a third of that. The load-test
-/// baseline (`bare-bench`) runs in this same binary, with the same allocator.
+/// baseline (`bench/bare.rs`) uses the same allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const HELP: &str = "\
-wxpay-mock: a stateful mock of WeChat Pay API v2 and jscode2session
+const ABOUT: &str = "wxpay-mock: a stateful mock of WeChat Pay API v2 and jscode2session";
 
-USAGE:
-    wxpay-mock serve [OPTIONS]
-    wxpay-mock attack --notify-url <URL> [ATTACK OPTIONS]
-    wxpay-mock --help | --version
-
-OPTIONS (serve):
-    --host <ADDR>        Address to bind [default: 127.0.0.1; env WXPAY_MOCK_HOST]
-                         Loopback by default: the mock signs things, don't expose it by accident.
-    --port <PORT>        Port to bind, 0 for any free port [default: 8787; env WXPAY_MOCK_PORT]
-    --config <FILE>      TOML config: merchants, apps, switches [env WXPAY_MOCK_CONFIG]
-    --data-dir <DIR>     Keep orders, refunds, notifications (with their retry schedule),
-                         login codes, sandbox keys and the clock offset in DIR/wxpay-mock.redb,
-                         so a restart (even kill -9) loses nothing already answered
-                         [default: memory only; env WXPAY_MOCK_DATA_DIR; config data_dir]
-    --explain            Add the signature doctor's finding to 签名错误 answers
-                         (switch `explain`; off by default: it is an oracle)
-    --set <NAME=VALUE>   Set a switch (repeatable), e.g. --set refund_delay_seconds=30
-    --log <FILTER>       Log filter, e.g. info, warn, wxpay_mock=debug
-                         [default: info; env WXPAY_MOCK_LOG or RUST_LOG]
-    --quiet              Same as --log warn (no per-request lines)
-
-ATTACK: sends your payment-notify handler the forgeries it must refuse (no sign,
-wrong sign, another key's sign, a changed amount, XXE, billion laughs, 4 MiB,
-non-UTF-8) and genuine notifies it must accept (MD5 or HMAC-SHA256 without
-sign_type, and a replay), then prints a report card. Exit 0 when every answer is
-right, 1 when one is wrong, 2 on bad arguments.
-    --notify-url <URL>   The handler (http:// only)
-    --merchant <MCH_ID>  A merchant from the built-in ones or --config [default: 10000100]
-    --config <FILE>      TOML config with [[merchants]]
-    --key <KEY> --appid <APPID> --mch-id <MCH_ID>
-                         Or give the merchant directly (all three). The key may
-                         come from WXPAY_MOCK_ATTACK_KEY instead of --key, which
-                         keeps it out of the process list and shell history
-    --out-trade-no <NO>  An unpaid order your handler knows [default: wxpay-mock-attack-1]
-    --total-fee <FEN>    That order's amount [default: 1]
-    --sign-type <T>      The order's sign type, MD5 or HMAC-SHA256 [default: MD5]
-    --timeout <SECS>     Wait per answer [default: 10]
-
-Every switch can also be set with WXPAY_MOCK_<NAME> (upper case). Switches:
+const EXAMPLES: &str = "\
+EXAMPLES:
+    wxpay-mock                                  serve on 127.0.0.1:8787, state in memory
+    wxpay-mock serve --port 0 --data-dir ./mock-data --set refund_delay_seconds=30
+    WXPAY_MOCK_PORT=9000 WXPAY_MOCK_STRICT_OPENID=on wxpay-mock serve
+    wxpay-mock attack --notify-url http://127.0.0.1:8080/pay/notify --out-trade-no ORDER-1 --total-fee 1
 ";
 
 const FOOTER: &str = "
@@ -70,8 +37,12 @@ On start the bound URL is printed on stdout, e.g. `wxpay-mock listening on http:
 Point an SDK's base URL at it (see the README for wechatpy, tenpay, wechatpay-axios-plugin,
 the official Java SDK, gopay and EasyWeChat).";
 
-fn help() -> String {
-    let mut s = String::from(HELP);
+/// The text after the options: the switches with their defaults, examples,
+/// the built-in merchant.
+fn after_help() -> String {
+    let mut s = String::from(
+        "Every switch can also be set with WXPAY_MOCK_<NAME> (upper case). Switches:\n",
+    );
     let defaults = serde_json::to_value(Switches::default()).unwrap_or_default();
     for (name, doc) in Switches::ALL {
         let d = defaults
@@ -83,152 +54,175 @@ fn help() -> String {
             doc.trim()
         ));
     }
+    s.push('\n');
+    s.push_str(EXAMPLES);
     s.push_str(FOOTER);
     s
 }
 
-struct Args {
-    host: Option<String>,
-    port: Option<u16>,
-    config: Option<PathBuf>,
-    data_dir: Option<PathBuf>,
-    explain: bool,
-    sets: Vec<(String, String)>,
-    log: Option<String>,
+#[derive(Parser)]
+#[command(
+    name = "wxpay-mock",
+    version,
+    about = ABOUT,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
+    /// `serve`'s options, also accepted without the word `serve`.
+    #[command(flatten)]
+    serve: Args,
 }
 
-enum Command {
+#[derive(Subcommand)]
+enum Sub {
+    /// Serve the mock (the default command).
     Serve(Args),
-    Attack(Box<wxpay_mock::attack::Target>),
-    Bare(u16),
-    Help,
-    Version,
+    /// Attack your payment-notify handler and print a report card.
+    ///
+    /// Sends your payment-notify handler the forgeries it must refuse (no
+    /// sign, wrong sign, another key's sign, a changed amount, XXE, billion
+    /// laughs, 4 MiB, non-UTF-8) and genuine notifies it must accept (MD5 or
+    /// HMAC-SHA256 without sign_type, and a replay), then prints a report
+    /// card. Exit 0 when every answer is right, 1 when one is wrong, 2 on
+    /// bad arguments.
+    Attack(AttackArgs),
 }
 
-fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
-    let mut args = Args {
-        host: None,
-        port: None,
-        config: None,
-        data_dir: None,
-        explain: false,
-        sets: Vec::new(),
-        log: None,
-    };
-    let mut first = true;
-    let mut bare = false;
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| format!("{name} needs a value (see --help)"))
-        };
-        match a.as_str() {
-            "serve" if first => {}
-            "attack" if first => return parse_attack(it).map(|t| Command::Attack(Box::new(t))),
-            "bare-bench" if first => bare = true,
-            "help" | "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--host" => args.host = Some(value("--host")?),
-            "--port" => {
-                let v = value("--port")?;
-                args.port = Some(
-                    v.parse()
-                        .map_err(|_| format!("--port {v:?}: expected a port number 0-65535"))?,
-                );
-            }
-            "--config" => args.config = Some(PathBuf::from(value("--config")?)),
-            "--data-dir" => {
-                let v = value("--data-dir")?;
-                if v.is_empty() {
-                    return Err("--data-dir needs a directory (see --help)".into());
-                }
-                args.data_dir = Some(PathBuf::from(v));
-            }
-            "--explain" => args.explain = true,
-            "--set" => {
-                let v = value("--set")?;
-                let (k, x) = v
-                    .split_once('=')
-                    .ok_or_else(|| format!("--set {v:?}: expected NAME=VALUE"))?;
-                args.sets.push((k.trim().to_owned(), x.trim().to_owned()));
-            }
-            "--log" => args.log = Some(value("--log")?),
-            "--quiet" | "-q" => args.log = Some("warn".into()),
-            other => return Err(format!("unknown argument {other:?} (see --help)")),
-        }
-        first = false;
-    }
-    if bare {
-        return Ok(Command::Bare(args.port.unwrap_or(8788)));
-    }
-    Ok(Command::Serve(args))
+#[derive(clap::Args, Default)]
+struct Args {
+    /// Address to bind [default: 127.0.0.1]. Loopback by default: the mock
+    /// signs things, don't expose it by accident.
+    #[arg(long, value_name = "ADDR", env = "WXPAY_MOCK_HOST")]
+    host: Option<String>,
+    /// Port to bind, 0 for any free port [default: 8787]
+    #[arg(long, value_name = "PORT", env = "WXPAY_MOCK_PORT", value_parser = port)]
+    port: Option<u16>,
+    /// TOML config: merchants, apps, switches
+    #[arg(long, value_name = "FILE", env = "WXPAY_MOCK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Keep orders, refunds, notifications (with their retry schedule),
+    /// login codes, sandbox keys and the clock offset in
+    /// DIR/wxpay-mock.redb, so a restart (even kill -9) loses nothing
+    /// already answered [default: memory only; config data_dir]
+    #[arg(long, value_name = "DIR", env = "WXPAY_MOCK_DATA_DIR", value_parser = data_dir)]
+    data_dir: Option<PathBuf>,
+    /// Add the signature doctor's finding to 签名错误 answers (switch
+    /// `explain`; off by default: it is an oracle)
+    #[arg(long)]
+    explain: bool,
+    /// Set a switch (repeatable), e.g. --set refund_delay_seconds=30
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = name_value)]
+    sets: Vec<(String, String)>,
+    /// Log filter, e.g. info, warn, wxpay_mock=debug [default: info, or RUST_LOG]
+    #[arg(long, value_name = "FILTER", env = "WXPAY_MOCK_LOG")]
+    log: Option<String>,
+    /// Same as --log warn (no per-request lines)
+    #[arg(long, short)]
+    quiet: bool,
 }
 
-fn parse_attack(
-    mut it: impl Iterator<Item = String>,
-) -> Result<wxpay_mock::attack::Target, String> {
-    let (mut url, mut merchant, mut config, mut key, mut appid, mut mch_id) =
-        (None, None, None, None, None, None);
-    let mut out_trade_no = "wxpay-mock-attack-1".to_owned();
-    let mut total_fee = 1_i64;
-    let mut sign_type = wxpay_core::SignType::Md5;
-    let mut timeout = 10.0_f64;
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| format!("{a} needs a value (see --help)"))
-        };
-        match a.as_str() {
-            "--notify-url" => url = Some(value()?),
-            "--merchant" => merchant = Some(value()?),
-            "--config" => config = Some(PathBuf::from(value()?)),
-            "--key" => key = Some(value()?),
-            "--appid" => appid = Some(value()?),
-            "--mch-id" => mch_id = Some(value()?),
-            "--out-trade-no" => out_trade_no = value()?,
-            "--total-fee" => {
-                let v = value()?;
-                total_fee = v.parse().ok().filter(|f| *f > 0).ok_or_else(|| {
-                    format!("--total-fee {v:?}: expected a positive integer (fen)")
-                })?;
-            }
-            "--sign-type" => {
-                let v = value()?;
-                sign_type = v
-                    .parse()
-                    .map_err(|_| format!("--sign-type {v:?}: expected MD5 or HMAC-SHA256"))?;
-            }
-            "--timeout" => {
-                let v = value()?;
-                timeout = v
-                    .parse()
-                    .ok()
-                    .filter(|t: &f64| t.is_finite() && *t > 0.0 && *t <= 600.0)
-                    .ok_or_else(|| format!("--timeout {v:?}: expected seconds, 0-600"))?;
-            }
-            "help" | "-h" | "--help" => return Err("see wxpay-mock --help".into()),
-            other => return Err(format!("attack: unknown argument {other:?} (see --help)")),
-        }
-    }
-    let notify_url = url.ok_or("attack needs --notify-url URL (see --help)")?;
-    let key = key.or_else(|| {
-        std::env::var("WXPAY_MOCK_ATTACK_KEY")
-            .ok()
-            .filter(|k| !k.is_empty() && (appid.is_some() || mch_id.is_some()))
-    });
-    let (mch_id, key, appid) = match (key, appid, mch_id) {
-        (Some(k), Some(a), Some(m)) => {
-            if merchant.is_some() {
+/// The data dir; an empty value is kept so that `main` can refuse it on
+/// the command line and ignore it from the environment (as before).
+fn data_dir(v: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(v))
+}
+
+/// A port, spaces around it allowed (as `WXPAY_MOCK_PORT` always allowed).
+fn port(v: &str) -> Result<u16, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("{v:?}: expected a port number 0-65535"))
+}
+
+fn name_value(v: &str) -> Result<(String, String), String> {
+    let (k, x) = v
+        .split_once('=')
+        .ok_or_else(|| format!("{v:?}: expected NAME=VALUE"))?;
+    Ok((k.trim().to_owned(), x.trim().to_owned()))
+}
+
+#[derive(clap::Args)]
+struct AttackArgs {
+    /// The handler (http:// only)
+    #[arg(long, value_name = "URL")]
+    notify_url: String,
+    /// A merchant from the built-in ones or --config [default: 10000100]
+    #[arg(long, value_name = "MCH_ID")]
+    merchant: Option<String>,
+    /// TOML config with [[merchants]]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Or give the merchant directly (--key, --appid and --mch-id together).
+    /// With --appid or --mch-id the key may come from WXPAY_MOCK_ATTACK_KEY
+    /// instead, which keeps it out of the process list and shell history
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "WXPAY_MOCK_ATTACK_KEY",
+        hide_env_values = true
+    )]
+    key: Option<String>,
+    /// The order's appid (with --key and --mch-id)
+    #[arg(long, value_name = "APPID")]
+    appid: Option<String>,
+    /// The merchant's mch_id (with --key and --appid)
+    #[arg(long, value_name = "MCH_ID")]
+    mch_id: Option<String>,
+    /// An unpaid order your handler knows
+    #[arg(long, value_name = "NO", default_value = "wxpay-mock-attack-1")]
+    out_trade_no: String,
+    /// That order's amount, in fen
+    #[arg(long, value_name = "FEN", default_value_t = 1, value_parser = positive_fee)]
+    total_fee: i64,
+    /// The order's sign type, MD5 or HMAC-SHA256
+    #[arg(long, value_name = "T", default_value = "MD5", value_parser = sign_type)]
+    sign_type: wxpay_core::SignType,
+    /// Seconds to wait per answer (0-600)
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = timeout_secs)]
+    timeout: f64,
+}
+
+fn positive_fee(v: &str) -> Result<i64, String> {
+    v.parse()
+        .ok()
+        .filter(|f| *f > 0)
+        .ok_or_else(|| format!("{v:?}: expected a positive integer (fen)"))
+}
+
+fn sign_type(v: &str) -> Result<wxpay_core::SignType, String> {
+    v.parse()
+        .map_err(|_| format!("{v:?}: expected MD5 or HMAC-SHA256"))
+}
+
+fn timeout_secs(v: &str) -> Result<f64, String> {
+    v.parse()
+        .ok()
+        .filter(|t: &f64| t.is_finite() && *t > 0.0 && *t <= 600.0)
+        .ok_or_else(|| format!("{v:?}: expected seconds, 0-600"))
+}
+
+/// The attack target from the arguments; `key_from_env` says whether the
+/// key came from `WXPAY_MOCK_ATTACK_KEY` (used only with --appid/--mch-id).
+fn attack_target(a: AttackArgs, key_from_env: bool) -> Result<wxpay_mock::attack::Target, String> {
+    let key = a
+        .key
+        .filter(|k| !key_from_env || (!k.is_empty() && (a.appid.is_some() || a.mch_id.is_some())));
+    let (mch_id, key, appid) = match (key, a.appid, a.mch_id) {
+        (Some(k), Some(appid), Some(m)) => {
+            if a.merchant.is_some() {
                 return Err("attack: give --merchant or --key/--appid/--mch-id, not both".into());
             }
-            (m, wxpay_core::ApiKey::new(k), a)
+            (m, wxpay_core::ApiKey::new(k), appid)
         }
         (None, None, None) => {
-            let cfg = match &config {
+            let cfg = match &a.config {
                 Some(p) => Config::from_file(p)?,
                 None => Config::default(),
             };
-            let id = merchant.unwrap_or_else(|| DEFAULT_MCH_ID.to_owned());
+            let id = a.merchant.unwrap_or_else(|| DEFAULT_MCH_ID.to_owned());
             let m = cfg.merchant(&id).ok_or_else(|| {
                 format!("attack: merchant {id:?} is not configured (give --config FILE, or --key, --appid and --mch-id)")
             })?;
@@ -238,14 +232,14 @@ fn parse_attack(
         _ => return Err("attack: --key, --appid and --mch-id go together".into()),
     };
     Ok(wxpay_mock::attack::Target {
-        notify_url,
+        notify_url: a.notify_url,
         appid,
         mch_id,
         key,
-        out_trade_no,
-        total_fee,
-        sign_type,
-        timeout: std::time::Duration::from_secs_f64(timeout),
+        out_trade_no: a.out_trade_no,
+        total_fee: a.total_fee,
+        sign_type: a.sign_type,
+        timeout: std::time::Duration::from_secs_f64(a.timeout),
     })
 }
 
@@ -342,26 +336,44 @@ fn init_logging(args_log: Option<&str>, env: &HashMap<String, String>) {
 
 fn main() -> ExitCode {
     let env: HashMap<String, String> = std::env::vars().collect();
-    let cmd = match parse(std::env::args().skip(1)) {
+    let matches = Cli::command()
+        .after_help(after_help())
+        .mut_subcommand("serve", |c| c.after_help(after_help()))
+        .mut_subcommand("attack", |c| c.after_help(EXAMPLES))
+        .get_matches();
+    let key_from_env = matches
+        .subcommand_matches("attack")
+        .and_then(|m| m.value_source("key"))
+        == Some(clap::parser::ValueSource::EnvVariable);
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("wxpay-mock: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => e.exit(),
     };
-    let args = match cmd {
-        Command::Help => {
-            println!("{}", help());
-            return ExitCode::SUCCESS;
+    let serve_matches = matches.subcommand_matches("serve").unwrap_or(&matches);
+    let empty_dir_from_cli = serve_matches.value_source("data_dir")
+        == Some(clap::parser::ValueSource::CommandLine)
+        && serve_matches
+            .get_one::<PathBuf>("data_dir")
+            .is_some_and(|d| d.as_os_str().is_empty());
+    if empty_dir_from_cli {
+        eprintln!("wxpay-mock: --data-dir needs a directory (see --help)");
+        return ExitCode::from(2);
+    }
+    let mut args = match cli.command {
+        Some(Sub::Attack(a)) => {
+            return match attack_target(a, key_from_env) {
+                Ok(t) => attack(&t),
+                Err(e) => {
+                    eprintln!("wxpay-mock: {e}");
+                    ExitCode::from(2)
+                }
+            };
         }
-        Command::Version => {
-            println!("wxpay-mock {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        Command::Bare(port) => return bare(port),
-        Command::Attack(t) => return attack(&t),
-        Command::Serve(a) => a,
+        Some(Sub::Serve(a)) => a,
+        None => cli.serve,
     };
+    // An empty WXPAY_MOCK_DATA_DIR means memory only.
+    args.data_dir = args.data_dir.filter(|d| !d.as_os_str().is_empty());
     let cfg = match config_from(&args, &env) {
         Ok(c) => c,
         Err(e) => {
@@ -369,7 +381,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(args.log.as_deref(), &env);
+    let log = if args.quiet {
+        Some("warn")
+    } else {
+        args.log.as_deref()
+    };
+    init_logging(log, &env);
     let rt = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -415,30 +432,6 @@ fn main() -> ExitCode {
         let _ = out.flush();
         server.serve(listener, shutdown_signal()).await;
         tracing::info!("stopped");
-        ExitCode::SUCCESS
-    })
-}
-
-fn bare(port: u16) -> ExitCode {
-    let rt = match runtime(tokio::runtime::Builder::new_multi_thread()) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("wxpay-mock: cannot bind 127.0.0.1:{port}: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        if let Ok(a) = listener.local_addr() {
-            let _ = writeln!(std::io::stdout(), "bare handler listening on http://{a}");
-        }
-        tokio::select! {
-            () = wxpay_mock::bare::serve(listener) => {}
-            () = shutdown_signal() => {}
-        }
         ExitCode::SUCCESS
     })
 }

@@ -5,18 +5,13 @@
 //! endpoints; this module only serves its embedded assets, a long-poll
 //! change feed (`/mock/ui/events`) and the raw XML exchanges it records.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
-
 use bytes::Bytes;
 use hyper::body::Body;
 use hyper::{Method, Request, StatusCode};
-use serde_json::{Value, json};
-use tokio::sync::watch;
+use serde_json::json;
 
-use crate::app::App;
-use crate::orders::lock;
-use crate::server::Reply;
+use crate::domain::App;
+use crate::wire::Reply;
 
 mod web_pkg {
     include!(concat!(env!("OUT_DIR"), "/web_pkg.rs"));
@@ -26,106 +21,8 @@ const INDEX_HTML: &str = include_str!("../../console/index.html");
 const APP_JS: &str = include_str!("../../console/app.js");
 const STYLE_CSS: &str = include_str!("../../console/style.css");
 
-/// How many XML exchanges the console keeps (the oldest are dropped).
-const MAX_EXCHANGES: usize = 1000;
-/// The longest request or response body kept per exchange.
-const MAX_EXCHANGE_BYTES: usize = 16 * 1024;
 /// How long a long-poll waits for a change before answering anyway.
 const POLL_WAIT: core::time::Duration = core::time::Duration::from_secs(20);
-
-/// One XML request and its answer, as sent on the wire.
-struct Exchange {
-    seq: u64,
-    at: i64,
-    path: String,
-    request: Bytes,
-    response: Bytes,
-    status: u16,
-}
-
-/// The console's state: a change counter and the recent XML exchanges.
-pub(crate) struct Console {
-    version: watch::Sender<u64>,
-    exchanges: Mutex<VecDeque<Exchange>>,
-}
-
-impl Console {
-    pub(crate) fn new() -> Self {
-        let (version, _) = watch::channel(0);
-        Self {
-            version,
-            exchanges: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    /// Tells waiting consoles that something changed.
-    pub(crate) fn changed(&self) {
-        self.version.send_modify(|v| *v = v.wrapping_add(1));
-    }
-
-    /// Records an XML exchange (bodies cut at 16 KiB) and signals a change.
-    pub(crate) fn record(&self, at: i64, path: &str, request: Bytes, reply: &Reply) {
-        let cut = |b: Bytes| {
-            if b.len() > MAX_EXCHANGE_BYTES {
-                b.slice(..MAX_EXCHANGE_BYTES)
-            } else {
-                b
-            }
-        };
-        {
-            let mut ex = lock(&self.exchanges);
-            let seq = ex.back().map_or(1, |e| e.seq + 1);
-            if ex.len() >= MAX_EXCHANGES {
-                ex.pop_front();
-            }
-            ex.push_back(Exchange {
-                seq,
-                at,
-                path: path.to_owned(),
-                request: cut(request),
-                response: cut(reply.body.clone()),
-                status: reply.status.as_u16(),
-            });
-        }
-        self.changed();
-    }
-
-    pub(crate) fn clear(&self) {
-        lock(&self.exchanges).clear();
-        self.changed();
-    }
-
-    /// The exchanges whose request or response names `out_trade_no`.
-    fn exchanges_json(&self, out_trade_no: Option<&str>) -> Value {
-        let needle = out_trade_no.map(|n| format!("<out_trade_no>{n}</out_trade_no>"));
-        let needle_cdata =
-            out_trade_no.map(|n| format!("<out_trade_no><![CDATA[{n}]]></out_trade_no>"));
-        let ex = lock(&self.exchanges);
-        let list: Vec<Value> = ex
-            .iter()
-            .filter_map(|e| {
-                let req = String::from_utf8_lossy(&e.request);
-                let resp = String::from_utf8_lossy(&e.response);
-                if let (Some(n), Some(c)) = (&needle, &needle_cdata) {
-                    let hit = |s: &str| s.contains(n.as_str()) || s.contains(c.as_str());
-                    if !hit(&req) && !hit(&resp) {
-                        return None;
-                    }
-                }
-                Some(json!({
-                    "seq": e.seq,
-                    "at": e.at,
-                    "at_beijing": wxpay_core::model::rules::format_datetime(e.at),
-                    "path": e.path,
-                    "status": e.status,
-                    "request": req,
-                    "response": resp,
-                }))
-            })
-            .collect();
-        Value::Array(list)
-    }
-}
 
 /// Whether `path` is served by the console.
 pub(crate) fn is_console_path(path: &str) -> bool {
@@ -156,7 +53,7 @@ where
             format!("{path} answers GET only; actions go through the control API under /mock/"),
         );
     }
-    let query = crate::jscode::parse_query(req.uri().query().unwrap_or_default());
+    let query = crate::wire::parse_query(req.uri().query().unwrap_or_default());
     let rest = path
         .strip_prefix("/mock/ui")
         .unwrap_or("")
@@ -171,7 +68,7 @@ where
         ),
         "events" => {
             let since = query.get("since").and_then(|s| s.parse::<u64>().ok());
-            let mut rx = app.console.version.subscribe();
+            let mut rx = app.console.subscribe();
             let current = *rx.borrow_and_update();
             // Without `since` (the first call) answer at once; a server
             // shutting down answers at once too, so polls never delay it.

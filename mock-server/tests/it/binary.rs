@@ -80,3 +80,39 @@ async fn serve_prints_its_url_and_stops_on_sigterm() {
     assert!(!log.contains(KEY), "the key never appears in the log");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `serve --help` shows the switches and examples too; an empty
+/// `--data-dir` is refused, an empty `WXPAY_MOCK_DATA_DIR` means memory only.
+#[tokio::test]
+async fn serve_help_and_empty_data_dir() {
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "strict_openid",
+        "EXAMPLES",
+        "WXPAY_MOCK_PORT",
+        "[default: 8787]",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from serve --help");
+    }
+    let out = Command::new(BIN)
+        .args(["serve", "--port", "0", "--data-dir", ""])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data-dir needs a directory"));
+    let (mut child, url) = spawn_binary(
+        Command::new(BIN)
+            .args(["--port", "0", "--quiet"])
+            .env("WXPAY_MOCK_DATA_DIR", ""),
+    )
+    .await;
+    let index = http("GET", &format!("{url}/mock/"), "", "").await.json();
+    assert_eq!(index["data_dir"], serde_json::Value::Null, "memory only");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,109 +1,44 @@
-//! The server's shared state, behind one `Arc`.
+//! The domain layer: the server's shared state ([`App`], behind one `Arc`)
+//! and what happens to it — orders paid as the user (`payments`), refunds
+//! settled (`refunds`), notifications delivered (`notify`), `wx.login`
+//! codes (`logins`), the console feed (`feed`), faults, the one scheduler
+//! of timed jobs (`scheduler`) and the mock clock (`clock`). No request or
+//! response types: handlers above decode and encode; notifies go out
+//! through `outbound`; the `store` below keeps and journals.
 //!
 //! Every field uses a `std::sync::Mutex` (or atomics) held only for short,
 //! synchronous critical sections: no lock is ever held across an `.await`.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+pub(crate) mod clock;
+pub(crate) mod feed;
+pub(crate) mod logins;
+pub(crate) mod notify;
+pub(crate) mod payments;
+pub(crate) mod refunds;
+mod scheduler;
+
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use tokio::sync::watch;
-use wxpay_core::model::{ErrCode, rules};
-use wxpay_core::{ApiKey, SignType, sign_message};
+use wxpay_core::ApiKey;
+use wxpay_core::model::ErrCode;
 
-use crate::clock::MockClock;
 use crate::config::{Config, Merchant, Switches};
-use crate::notify::{Notifier, RefundJob};
-use crate::orders::{OrderStore, lock};
-use crate::persist::{Journal, Loaded, TextTable, meta};
+use crate::domain::clock::MockClock;
+use crate::domain::feed::Feed;
+use crate::domain::logins::{Login, Logins, md5_b64url, md5_hex};
+use crate::domain::notify::{Notifier, RefundJob};
+use crate::store::journal::{Journal, Loaded, TextTable, meta};
+use crate::store::lock;
+use crate::store::orders::OrderStore;
 
 /// A random `[0-9A-Za-z]` string from a fast non-cryptographic generator
 /// (nonces and codes in a mock need uniqueness, not secrecy).
 pub(crate) fn random_token(len: usize) -> String {
     wxpay_core::nonce::nonce_from(len, fastrand::fill)
-}
-
-/// Uppercase hex MD5 (through core's signing primitive).
-pub(crate) fn md5_hex(data: &str) -> String {
-    sign_message(data.as_bytes(), &[], SignType::Md5)
-        .as_str()
-        .to_owned()
-}
-
-fn md5_b64url(data: &str) -> String {
-    // md5_hex is 32 hex digits; re-encode its bytes compactly.
-    let hex = md5_hex(data);
-    let bytes: Vec<u8> = (0..16)
-        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect();
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// One `wx.login` code.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Login {
-    pub(crate) appid: String,
-    pub(crate) openid: String,
-    pub(crate) unionid: Option<String>,
-    pub(crate) session_key: String,
-    pub(crate) created_at: i64,
-    pub(crate) used: bool,
-}
-
-/// Codes and the openids the mock has minted.
-#[derive(Default)]
-pub(crate) struct Logins {
-    codes: HashMap<String, Login>,
-    /// Codes in the order they were issued, to drop them once expired.
-    issued: VecDeque<(i64, String)>,
-    /// `(appid, openid)` pairs minted by `/mock/login`.
-    pub(crate) minted: HashSet<(String, String)>,
-}
-
-/// At most this many codes are kept; beyond it the oldest go early (a code
-/// normally goes when its 5 minutes are up).
-const MAX_CODES: usize = 200_000;
-
-impl Logins {
-    /// The code, if it is held.
-    pub(crate) fn get_mut(&mut self, code: &str) -> Option<&mut Login> {
-        self.codes.get_mut(code)
-    }
-
-    /// Adds a code, first dropping the codes whose time is up at `now`: an
-    /// expired code gets the same answer as an unknown one (40029), so
-    /// nothing changes for a client.
-    pub(crate) fn add(&mut self, code: String, login: Login, now: i64, journal: Option<&Journal>) {
-        let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
-        while let Some((at, _)) = self.issued.front() {
-            if *at + ttl > now && self.issued.len() < MAX_CODES {
-                break;
-            }
-            if let Some((_, old)) = self.issued.pop_front() {
-                self.codes.remove(&old);
-                if let Some(j) = journal {
-                    j.delete_text(TextTable::Logins, &old);
-                }
-            }
-        }
-        if let Some(j) = journal {
-            j.put_text(TextTable::Logins, &code, &login);
-        }
-        self.issued.push_back((login.created_at, code.clone()));
-        self.codes.insert(code, login);
-    }
-
-    /// How many codes are held.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.codes.len()
-    }
-}
-
-/// The journal key of a minted `(appid, openid)` pair.
-pub(crate) fn minted_key(appid: &str, openid: &str) -> String {
-    format!("{appid}\0{openid}")
 }
 
 /// An injected fault.
@@ -155,9 +90,14 @@ pub(crate) struct App {
     /// Set to stop the background tasks.
     pub(crate) stop: watch::Sender<bool>,
     /// The web console's change feed and recorded XML exchanges.
-    pub(crate) console: crate::console::Console,
+    pub(crate) console: Feed,
     /// Where changes go with `--data-dir` (none: memory only).
     pub(crate) journal: Option<Arc<Journal>>,
+    /// The reset gate: a request that changes state holds a read guard
+    /// while it changes memory and queues its journal writes; `reset` takes
+    /// the write guard, so a change lands wholly before a reset (in memory
+    /// and on disk) or wholly after it, never half.
+    changes: tokio::sync::RwLock<()>,
 }
 
 impl App {
@@ -179,9 +119,10 @@ impl App {
             sandbox_gen: Mutex::new(HashMap::new()),
             instance,
             stop,
-            console: crate::console::Console::new(),
+            console: Feed::new(),
             config,
             journal,
+            changes: tokio::sync::RwLock::new(()),
         })
     }
 
@@ -234,8 +175,8 @@ impl App {
         }
         let mut orders = Vec::with_capacity(loaded.orders.len());
         for (seq, bytes) in &loaded.orders {
-            let rec = crate::persist::decode(bytes, &format!("order record {seq}"))?;
-            orders.push(crate::orders::Order::from_record(rec)?);
+            let rec = crate::store::journal::decode(bytes, &format!("order record {seq}"))?;
+            orders.push(crate::store::orders::Order::from_record(rec)?);
         }
         // Refunds still processing settle on their schedule.
         for o in &orders {
@@ -256,13 +197,12 @@ impl App {
         let mut logins = lock(&app.logins);
         let mut codes = Vec::with_capacity(loaded.logins.len());
         for (code, bytes) in &loaded.logins {
-            let l: Login = crate::persist::decode(bytes, &format!("login code {code:?}"))?;
+            let l: Login = crate::store::journal::decode(bytes, &format!("login code {code:?}"))?;
             codes.push((code.clone(), l));
         }
         codes.sort_by_key(|(_, l)| l.created_at);
         for (code, l) in codes {
-            logins.issued.push_back((l.created_at, code.clone()));
-            logins.codes.insert(code, l);
+            logins.restore(code, l);
         }
         for k in &loaded.minted {
             if let Some((a, o)) = k.split_once('\0') {
@@ -317,6 +257,16 @@ impl App {
             m.key.expose()
         );
         ApiKey::new(md5_hex(&seed).to_ascii_lowercase())
+    }
+
+    /// The key that verifies and signs for `m`: the sandbox key on the
+    /// sandbox paths, else the merchant's API key (protocol.md §1.11).
+    pub(crate) fn key_for(&self, m: &Merchant, sandbox: bool) -> ApiKey {
+        if sandbox {
+            self.sandbox_key(m)
+        } else {
+            m.key.clone()
+        }
     }
 
     /// Rotates a merchant's sandbox key.
@@ -399,9 +349,18 @@ impl App {
             .store(true, core::sync::atomic::Ordering::Release);
     }
 
+    /// Holds off `reset` while the caller changes state (see
+    /// [`App::reset`]). Hold it only over the change itself, not over a
+    /// body read or a delivery.
+    pub(crate) async fn change(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.changes.read().await
+    }
+
     /// Forgets every order, code, notification and fault; puts the clock
-    /// back and the switches to their configured values.
-    pub(crate) fn reset(&self) {
+    /// back and the switches to their configured values. Waits for the
+    /// changes in flight (holders of [`App::change`]) to finish first.
+    pub(crate) async fn reset(&self) {
+        let _gate = self.changes.write().await;
         let next_seq = self.orders.clear();
         *lock(&self.logins) = Logins::default();
         let next_id = self.notifier.clear();
@@ -425,86 +384,7 @@ impl App {
 
     /// Settles a refund that has waited its `refund_delay_seconds`.
     pub(crate) fn settle_refund(&self, job: RefundJob) {
-        crate::pay::refund::settle(self, job);
-    }
-
-    /// Moves the mock clock forward, then attempts every delivery due by
-    /// the new time; returns when all have been attempted.
-    pub(crate) async fn advance(self: &Arc<Self>, seconds: i64) {
-        self.clock.advance_ms(seconds.saturating_mul(1000));
-        self.journal_clock();
-        self.notifier.wake.notify_one();
-        self.drain().await;
-    }
-
-    /// Attempts everything due now, repeatedly, until nothing is due and
-    /// nothing is in flight.
-    pub(crate) async fn drain(self: &Arc<Self>) {
-        loop {
-            let progress = self.notifier.progress();
-            tokio::pin!(progress);
-            progress.as_mut().enable();
-            let t = self.notifier.take_due(self.clock.now_ms());
-            let had_work = !t.refunds.is_empty() || !t.deliveries.is_empty();
-            for j in t.refunds {
-                self.settle_refund(j);
-            }
-            if !t.deliveries.is_empty() {
-                let handles: Vec<_> = t
-                    .deliveries
-                    .into_iter()
-                    .map(|d| {
-                        let app = Arc::clone(self);
-                        tokio::spawn(async move { app.notifier.attempt(d).await })
-                    })
-                    .collect();
-                for h in handles {
-                    let _ = h.await;
-                }
-                continue;
-            }
-            if had_work {
-                continue;
-            }
-            if t.in_flight == 0 {
-                return;
-            }
-            progress.await;
-        }
-    }
-
-    /// The background delivery loop: attempts deliveries as they fall due in
-    /// real time, until `stop` is set.
-    pub(crate) async fn engine(self: Arc<Self>) {
-        let mut stop = self.stop.subscribe();
-        const MAX_SLEEP: core::time::Duration = core::time::Duration::from_secs(3600);
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let t = self.notifier.take_due(self.clock.now_ms());
-            if !t.refunds.is_empty() {
-                for j in t.refunds {
-                    self.settle_refund(j);
-                }
-                self.console.changed();
-            }
-            for d in t.deliveries {
-                let app = Arc::clone(&self);
-                tokio::spawn(async move {
-                    app.notifier.attempt(d).await;
-                    app.console.changed();
-                });
-            }
-            let sleep = t
-                .next_ms
-                .map_or(MAX_SLEEP, |m| self.clock.real_delay_until(m).min(MAX_SLEEP));
-            tokio::select! {
-                () = self.notifier.wake.notified() => {}
-                () = tokio::time::sleep(sleep) => {}
-                _ = stop.changed() => return,
-            }
-        }
+        refunds::settle(self, job);
     }
 }
 
@@ -512,31 +392,22 @@ impl App {
 mod tests {
     use super::*;
 
-    fn login(at: i64) -> Login {
-        Login {
-            appid: "wx1".into(),
-            openid: "o1".into(),
-            unionid: None,
-            session_key: String::new(),
-            created_at: at,
-            used: false,
-        }
-    }
-
-    /// Codes go once their 5 minutes are up, so a steady stream of logins
-    /// holds about 5 minutes' worth of codes, not an ever-growing map.
-    #[test]
-    fn codes_go_when_their_time_is_up() {
-        let ttl = i64::try_from(rules::JSCODE_TTL_SECS).unwrap_or(i64::MAX);
-        let mut l = Logins::default();
-        for (i, at) in [0, 1, 2].into_iter().enumerate() {
-            l.add(format!("c{i}"), login(at), at, None);
-        }
-        assert_eq!(l.len(), 3);
-        l.add("c3".into(), login(ttl + 1), ttl + 1, None);
-        assert_eq!(l.len(), 2, "c0 and c1 are past their time");
-        assert!(l.get_mut("c1").is_none());
-        assert!(l.get_mut("c2").is_some());
-        assert!(l.get_mut("c3").is_some());
+    /// A reset waits for a change in flight, so the change cannot land half
+    /// before and half after it (memory and journal disagreeing).
+    #[tokio::test]
+    async fn reset_waits_for_changes_in_flight() {
+        let app = App::new(Config::default());
+        let change = app.change().await;
+        let resetting = tokio::spawn({
+            let app = Arc::clone(&app);
+            async move { app.reset().await }
+        });
+        tokio::time::sleep(core::time::Duration::from_millis(50)).await;
+        assert!(!resetting.is_finished(), "reset ran during a change");
+        drop(change);
+        tokio::time::timeout(core::time::Duration::from_secs(5), resetting)
+            .await
+            .expect("reset finishes once the change is done")
+            .expect("reset task");
     }
 }

@@ -9,11 +9,12 @@ use serde_json::{Map, Value, json};
 use wxpay_core::model::{ErrCode, rules};
 use wxpay_core::{DiagnoseOptions, ParamMap, SignType, diagnose};
 
-use crate::app::{App, Fault, FaultKind};
 use crate::config::Switches;
-use crate::orders::{EventKind, Order, OrderRef, lock, seq_of_prepay_id};
-use crate::pay::payment::{self, Action};
-use crate::server::{ReadBody, Reply, read_body};
+use crate::domain::payments::{self as payment, Action};
+use crate::domain::{App, Fault, FaultKind};
+use crate::store::lock;
+use crate::store::orders::{EventKind, Order, OrderRef, seq_of_prepay_id};
+use crate::wire::{ReadBody, Reply, read_body};
 
 /// The most a control request body may hold.
 const MAX_JSON: usize = 64 * 1024;
@@ -100,19 +101,25 @@ where
 {
     let rest = rest.trim_end_matches('/');
     let method = req.method().clone();
-    let query = crate::jscode::parse_query(req.uri().query().unwrap_or_default());
+    let query = crate::wire::parse_query(req.uri().query().unwrap_or_default());
     let parts: Vec<&str> = rest.split('/').collect();
     let is_get = method == Method::GET;
     let is_post = method == Method::POST;
     match parts.as_slice() {
         [""] | ["health"] => ok(&index(app)),
         ["login"] if is_post => match json_body(req).await {
-            Ok(b) => login(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                login(app, &b)
+            }
             Err(r) => r,
         },
         ["login"] => method_not_allowed(rest, "POST"),
         ["requestPayment"] if is_post => match json_body(req).await {
-            Ok(b) => request_payment(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                request_payment(app, &b)
+            }
             Err(r) => r,
         },
         ["requestPayment"] => method_not_allowed(rest, "POST"),
@@ -127,6 +134,7 @@ where
                 Ok(b) => b,
                 Err(r) => return r,
             };
+            let _change = app.change().await;
             pay_backend(app, no, &query, &body)
         }
         ["orders", ..] => method_not_allowed(
@@ -186,27 +194,37 @@ where
         }
         ["clock", ..] => method_not_allowed(rest, "GET /mock/clock or POST /mock/clock/advance"),
         ["faults"] if is_post => match json_body(req).await {
-            Ok(b) => add_fault(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                add_fault(app, &b)
+            }
             Err(r) => r,
         },
         ["faults"] if is_get => ok(&faults_json(app)),
         ["faults"] if method == Method::DELETE => {
+            let _change = app.change().await;
             lock(&app.faults).clear();
             ok(&faults_json(app))
         }
         ["faults"] => method_not_allowed(rest, "GET, POST or DELETE"),
         ["switches"] if is_get => ok(&switches_json(&app.switches())),
         ["switches"] if is_post => match json_body(req).await {
-            Ok(b) => set_switches(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                set_switches(app, &b)
+            }
             Err(r) => r,
         },
         ["switches"] => method_not_allowed(rest, "GET or POST"),
         ["sandbox", "rotate"] if is_post => match json_body(req).await {
-            Ok(b) => rotate(app, &b),
+            Ok(b) => {
+                let _change = app.change().await;
+                rotate(app, &b)
+            }
             Err(r) => r,
         },
         ["reset"] if is_post => {
-            app.reset();
+            app.reset().await;
             ok(&json!({ "reset": true }))
         }
         ["reset"] => method_not_allowed(rest, "POST"),
@@ -216,12 +234,12 @@ where
 
 fn index(app: &App) -> Value {
     json!({
-        "server": crate::server::VERSION_HEADER,
+        "server": crate::wire::VERSION_HEADER,
         "merchants": app.config.merchants.iter().map(|m| json!({"mch_id": m.mch_id, "appids": m.appids})).collect::<Vec<_>>(),
         "apps": app.config.apps.iter().map(|a| json!({"appid": a.appid, "unionid": a.unionid})).collect::<Vec<_>>(),
         "orders": app.orders.len(),
         // Where the state is kept across restarts (null: in memory only).
-        "data_dir": app.config.data_dir.as_ref().map(|d| d.join(crate::persist::FILE_NAME).display().to_string()),
+        "data_dir": app.config.data_dir.as_ref().map(|d| d.join(crate::store::journal::FILE_NAME).display().to_string()),
         "control": [
             "POST /mock/login {appid, openid?, user?}",
             "POST /mock/requestPayment {timeStamp, nonceStr, package, signType, paySign, action?}",
@@ -252,7 +270,7 @@ fn login(app: &App, b: &Map<String, Value>) -> Reply {
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
     let appid = appid.unwrap_or(crate::config::DEFAULT_APPID);
-    match crate::jscode::login(app, appid, openid, user) {
+    match crate::domain::logins::login(app, appid, openid, user) {
         Ok((code, openid, unionid)) => ok(&json!({
             "code": code,
             "openid": openid,
@@ -318,7 +336,7 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
         (
             o.appid().to_owned(),
             o.sign_type,
-            crate::pay::refund::order_key(app, &o),
+            crate::domain::refunds::order_key(app, &o),
             o.prepay_id(app.instance),
             o.answer_sign,
         )
@@ -355,7 +373,7 @@ fn request_payment(app: &App, b: &Map<String, Value>) -> Reply {
         );
         return pay_reply(Err(format!(
             "支付验证签名失败 (paySign does not verify: {e}; the doctor says: {})",
-            crate::pay::explain::summary(&d)
+            crate::api::v2::explain::summary(&d)
         )));
     }
     if app.switches().strict_pay_sign_type && declared != order_sign_type {
@@ -472,7 +490,7 @@ fn list_orders(app: &App, q: &std::collections::HashMap<String, String>) -> Valu
     Value::Array(orders)
 }
 
-fn event_json(e: &crate::orders::Event, o: &Order) -> Value {
+fn event_json(e: &crate::store::orders::Event, o: &Order) -> Value {
     let (name, detail) = match e.kind {
         EventKind::Created => ("created", Value::Null),
         EventKind::Reentered => ("reentered", Value::Null),
@@ -534,7 +552,7 @@ fn order_json(app: &App, o: &Order) -> Value {
             })
         })
         .collect();
-    let created = crate::orders::Event {
+    let created = crate::store::orders::Event {
         at: o.created_at,
         kind: EventKind::Created,
     };
@@ -577,13 +595,15 @@ const JS_ERRCODES: &[(i32, &str)] = &[
 
 fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
     let endpoint = match opt_str(b, "endpoint") {
-        Ok(Some(e)) if crate::pay::Endpoint::NAMES.contains(&e) => e.to_owned(),
+        Ok(Some(e)) if crate::api::v2::fault_targets().any(|n| n == e) => e.to_owned(),
         Ok(Some(e)) => {
             return err(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "unknown endpoint {e:?}: use one of {}",
-                    crate::pay::Endpoint::NAMES.join(", ")
+                    crate::api::v2::fault_targets()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -592,7 +612,9 @@ fn add_fault(app: &App, b: &Map<String, Value>) -> Reply {
                 StatusCode::BAD_REQUEST,
                 format!(
                     "\"endpoint\" is required: one of {}",
-                    crate::pay::Endpoint::NAMES.join(", ")
+                    crate::api::v2::fault_targets()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }

@@ -9,12 +9,10 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use wxpay_core::model::{PaymentNotify, judge_notify_reply, rules};
 use wxpay_core::{ApiKey, ParamMap, SignType, xml};
+
+use crate::outbound::{PostError, post_xml};
 
 /// The merchant whose handler is attacked, and the paid order it knows.
 #[derive(Debug, Clone)]
@@ -122,8 +120,6 @@ impl Report {
 /// The size of the oversize body.
 pub const OVERSIZE_BYTES: usize = 4 * 1024 * 1024;
 const EXCERPT_CHARS: usize = 160;
-const MAX_REPLY_BYTES: usize = 64 * 1024;
-
 struct Case {
     name: &'static str,
     sent: String,
@@ -146,7 +142,7 @@ fn notify_params(
         return_msg: Some("OK".into()),
         appid: Some(t.appid.clone()),
         mch_id: Some(t.mch_id.clone()),
-        nonce_str: Some(crate::app::random_token(32)),
+        nonce_str: Some(wxpay_core::nonce::nonce_from(32, fastrand::fill)),
         result_code: Some("SUCCESS".into()),
         openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
         is_subscribe: Some("N".into()),
@@ -448,46 +444,15 @@ pub async fn run(t: &Target) -> Result<Report, String> {
 }
 
 async fn post(uri: &hyper::Uri, body: Bytes) -> Result<(u16, Bytes), Transport> {
-    let host = uri.host().unwrap_or_default();
-    let port = uri.port_u16().unwrap_or(80);
-    let connect_host = host.trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((connect_host, port))
-        .await
-        .map_err(|e| Transport::Connect(format!("cannot connect to {host}:{port}: {e}")))?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| Transport::Broken(e.to_string()))?;
-    let conn = tokio::spawn(conn);
-    let path = uri
-        .path_and_query()
-        .map_or("/", hyper::http::uri::PathAndQuery::as_str);
-    let authority = uri
-        .authority()
-        .map_or(host, hyper::http::uri::Authority::as_str);
-    let req = Request::post(path)
-        .header(hyper::header::HOST, authority)
-        .header(hyper::header::CONTENT_TYPE, "text/xml")
-        .header(
-            hyper::header::USER_AGENT,
-            concat!("wxpay-mock-attack/", env!("CARGO_PKG_VERSION")),
-        )
-        .body(Full::new(body))
-        .map_err(|e| Transport::Broken(e.to_string()))?;
-    let result = async {
-        let resp = sender
-            .send_request(req)
-            .await
-            .map_err(|e| Transport::Broken(format!("connection closed: {e}")))?;
-        let status = resp.status().as_u16();
-        let reply = Limited::new(resp.into_body(), MAX_REPLY_BYTES)
-            .collect()
-            .await
-            .map_err(|e| Transport::Broken(format!("reading the answer: {e}")))?
-            .to_bytes();
-        Ok((status, reply))
-    }
-    .await;
-    conn.abort();
-    result
+    let user_agent = concat!("wxpay-mock-attack/", env!("CARGO_PKG_VERSION"));
+    post_xml(uri, body, user_agent).await.map_err(|e| match e {
+        PostError::Connect(e) => Transport::Connect(format!(
+            "cannot connect to {}:{}: {e}",
+            uri.host().unwrap_or_default(),
+            uri.port_u16().unwrap_or(80)
+        )),
+        PostError::Handshake(e) => Transport::Broken(e),
+        PostError::Send(e) => Transport::Broken(format!("connection closed: {e}")),
+        PostError::Read(e) => Transport::Broken(format!("reading the answer: {e}")),
+    })
 }

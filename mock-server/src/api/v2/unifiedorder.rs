@@ -4,10 +4,11 @@ use wxpay_core::model::{
     Failure, TradeState, TradeType, UnifiedOrderRequest, UnifiedOrderResponse, rules,
 };
 
-use super::Ctx;
-use crate::orders::{EventKind, Fields, Insert, Order, lock};
-use crate::server::Reply;
-use wxpay_core::model::answers;
+use super::envelope::Ctx;
+use crate::store::lock;
+use crate::store::orders::{ApiVersion, EventKind, Fields, Insert, Order};
+use crate::wire::Reply;
+use wxpay_core::model::{answers, prepay_id_expired};
 
 /// The fields not kept with the order (they change on every call).
 const NOT_STORED: &[&str] = &["nonce_str", "sign"];
@@ -52,6 +53,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
             .insert_or_get(ctx.sandbox, &ctx.merchant.mch_id, &out_trade_no, |seq| {
                 Order {
                     seq,
+                    api: ApiVersion::V2,
                     sandbox: ctx.sandbox,
                     sign_type: ctx.sign_type,
                     state: TradeState::NotPay,
@@ -95,7 +97,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
             ));
         }
         // A prepay_id lives 2 hours; a re-entry after that gets a new one.
-        if o.prepay_at + i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX) <= now {
+        if prepay_id_expired(o.prepay_at, now) {
             o.prepay_at = now;
         }
         o.sign_type = ctx.sign_type;

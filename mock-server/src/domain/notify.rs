@@ -20,16 +20,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use wxpay_core::model::{judge_notify_reply, rules};
 
-use crate::orders::{EventKind, OrderWrite, lock};
-use crate::persist::{Journal, NumTable};
+use crate::outbound::{PostError, post_xml};
+use crate::store::journal::{Journal, NumTable};
+use crate::store::lock;
+use crate::store::orders::{EventKind, OrderWrite};
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -45,6 +43,15 @@ impl Kind {
             Self::Refund => "refund",
         }
     }
+}
+
+/// How a notification's body is encoded (and so sent): the API version of
+/// its order decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Encoding {
+    /// API v2: signed XML (`text/xml`).
+    #[default]
+    V2Xml,
 }
 
 /// Where a notification stands.
@@ -84,6 +91,9 @@ pub(crate) struct Attempt {
 pub(crate) struct Notification {
     id: u64,
     kind: Kind,
+    /// Absent in records written before it existed: those are v2 XML.
+    #[serde(default)]
+    encoding: Encoding,
     url: String,
     mch_id: String,
     out_trade_no: String,
@@ -135,6 +145,7 @@ pub(crate) struct Prepared(Notification);
 /// A new notification to deliver.
 pub(crate) struct NewNotification {
     pub(crate) kind: Kind,
+    pub(crate) encoding: Encoding,
     pub(crate) url: String,
     pub(crate) mch_id: String,
     pub(crate) out_trade_no: String,
@@ -230,7 +241,7 @@ impl Notifier {
         let mut g = lock(&self.inner);
         for (id, bytes) in records {
             let n: Notification =
-                crate::persist::decode(bytes, &format!("notification record {id}"))?;
+                crate::store::journal::decode(bytes, &format!("notification record {id}"))?;
             g.next_id = g.next_id.max(n.id + 1);
             if n.state != State::Pending {
                 g.finished.push_back(n.id);
@@ -284,6 +295,7 @@ impl Notifier {
         Prepared(Notification {
             id,
             kind: n.kind,
+            encoding: n.encoding,
             url: n.url,
             mch_id: n.mch_id,
             out_trade_no: n.out_trade_no,
@@ -536,7 +548,6 @@ enum Transport {
 }
 
 const EXCERPT_CHARS: usize = 200;
-const MAX_REPLY_BYTES: usize = 64 * 1024;
 
 /// POSTs one notify and judges the answer.
 async fn deliver(url: &str, body: Bytes, at_ms: i64, duplicate: bool) -> Attempt {
@@ -617,46 +628,17 @@ async fn post(url: &str, body: Bytes) -> Result<(u16, Bytes), Transport> {
             ));
         }
     }
-    let host = uri.host().unwrap_or_default();
-    let port = uri.port_u16().unwrap_or(80);
-    let host_for_connect = host.trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((host_for_connect, port))
-        .await
-        .map_err(Transport::Connect)?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| Transport::Http(e.to_string()))?;
-    let conn = tokio::spawn(conn);
-    let path = uri
-        .path_and_query()
-        .map_or("/", hyper::http::uri::PathAndQuery::as_str);
-    let host_header = uri
-        .authority()
-        .map_or(host, hyper::http::uri::Authority::as_str);
-    let req = Request::post(path)
-        .header(hyper::header::HOST, host_header)
-        .header(hyper::header::CONTENT_TYPE, "text/xml")
-        .header(
-            hyper::header::USER_AGENT,
-            concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")),
-        )
-        .body(Full::new(body))
-        .map_err(|e| Transport::Http(e.to_string()))?;
-    let resp = sender
-        .send_request(req)
-        .await
-        .map_err(|e| Transport::Http(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let reply = match Limited::new(resp.into_body(), MAX_REPLY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(e) => return Err(Transport::Http(format!("reading the reply: {e}"))),
-    };
-    conn.abort();
-    Ok((status, reply))
+    post_xml(
+        &uri,
+        body,
+        concat!("wxpay-mock/", env!("CARGO_PKG_VERSION")),
+    )
+    .await
+    .map_err(|e| match e {
+        PostError::Connect(e) => Transport::Connect(e),
+        PostError::Handshake(e) | PostError::Send(e) => Transport::Http(e),
+        PostError::Read(e) => Transport::Http(format!("reading the reply: {e}")),
+    })
 }
 
 #[cfg(test)]
@@ -667,6 +649,7 @@ mod tests {
     fn new(i: usize) -> NewNotification {
         NewNotification {
             kind: Kind::Payment,
+            encoding: Encoding::V2Xml,
             url: "http://127.0.0.1:9/notify".into(),
             mch_id: "10000100".into(),
             out_trade_no: format!("order-{i:06}"),

@@ -31,12 +31,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use crate::orders::lock;
+use crate::store::lock;
 
 /// The database file inside the data directory.
 pub(crate) const FILE_NAME: &str = "wxpay-mock.redb";
 
-/// The record format this build reads and writes.
+/// The record format this build reads and writes. Records are JSON; a
+/// field added with a serde default (an order's `api`, a notification's
+/// `encoding`, both absent = v2) keeps the format: older records read as
+/// before, and older builds ignore the new fields. A change that older
+/// builds would misread must bump it (they then refuse the data dir).
 const FORMAT: u64 = 1;
 
 /// Most changes committed in one transaction.

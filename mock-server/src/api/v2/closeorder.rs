@@ -4,9 +4,9 @@ use wxpay_core::model::{
     CloseOrderRequest, CloseOrderResponse, ErrCode, Failure, TradeState, rules,
 };
 
-use super::Ctx;
-use crate::orders::EventKind;
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::store::orders::EventKind;
+use crate::wire::Reply;
 
 pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
     let req = CloseOrderRequest::from_params(&ctx.params)?;

@@ -4,10 +4,10 @@ use wxpay_core::model::{
     ErrCode, Failure, RefundItem, RefundQueryRequest, RefundQueryResponse, rules,
 };
 
-use super::Ctx;
+use super::envelope::Ctx;
 use super::orderquery::find;
-use crate::orders::{OrderRef, parse_refund_id};
-use crate::server::Reply;
+use crate::store::orders::{OrderRef, parse_refund_id};
+use crate::wire::Reply;
 
 /// Refunds listed per answer (WeChat pages beyond 10 with `offset`).
 const PAGE: usize = 10;
@@ -54,7 +54,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Reply, Failure> {
         .ok_or_else(not_found)?;
         (o, None)
     };
-    super::refund::settle_due(ctx.app, &order, ctx.now);
+    crate::domain::refunds::settle_due(ctx.app, &order, ctx.now);
     let resp = {
         let o = order.read();
         if o.refunds.is_empty() {

@@ -4,8 +4,8 @@
 use wxpay_core::model::Failure;
 use wxpay_core::{DiagnoseOptions, Diagnosis, ParamMap, diagnose};
 
-use super::Ctx;
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::wire::Reply;
 use wxpay_core::model::answers;
 
 /// The extra response field carrying the doctor's finding.
@@ -57,7 +57,9 @@ pub(crate) fn sign_error(ctx: &Ctx<'_>, err: &wxpay_core::Error) -> Reply {
     let mut p: ParamMap = failure.to_params();
     p.insert(FIELD.into(), text);
     match failure {
-        Failure::Protocol { .. } => Reply::xml(super::encode(&p), "FAIL 签名错误 (explained)"),
+        Failure::Protocol { .. } => {
+            Reply::xml(super::envelope::encode(&p), "FAIL 签名错误 (explained)")
+        }
         Failure::Business { .. } => {
             p.insert("appid".into(), ctx.appid().into());
             p.insert("mch_id".into(), ctx.merchant.mch_id.clone());

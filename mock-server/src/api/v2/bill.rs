@@ -9,9 +9,9 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use wxpay_core::model::{BillType, DownloadBillRequest, Failure, RefundStatus, TradeState, rules};
 
-use super::Ctx;
-use crate::orders::Order;
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::store::orders::Order;
+use crate::wire::Reply;
 use wxpay_core::model::answers;
 
 // TODO(core): move — the bill column titles (protocol.md §2.10 only says
@@ -84,7 +84,7 @@ fn build(ctx: &Ctx<'_>, bill_type: BillType, day_start: i64) -> Option<String> {
             continue;
         }
         let Some(paid_at) = o.paid_at else { continue };
-        if !matches!(o.state, TradeState::Success | TradeState::Refund) {
+        if !o.state.is_paid() {
             continue;
         }
         let f = &o.fields;

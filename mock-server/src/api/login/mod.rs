@@ -13,44 +13,9 @@ use hyper::{Method, Request, StatusCode};
 use serde_json::json;
 use wxpay_core::model::rules;
 
-use crate::app::{App, FaultKind};
-use crate::orders::lock;
-use crate::persist::TextTable;
-use crate::server::Reply;
-
-/// Decodes an `application/x-www-form-urlencoded` query.
-pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(percent_decode(k))
-            .or_insert_with(|| percent_decode(v));
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or("zz"), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use crate::domain::{App, FaultKind};
+use crate::store::lock;
+use crate::wire::{Reply, parse_query};
 
 fn rid() -> String {
     format!(
@@ -153,7 +118,7 @@ pub(crate) fn token<B>(app: &App, req: &Request<B>) -> Reply {
     }
     let token = format!(
         "MOCK_{}",
-        crate::app::md5_hex(&format!("access_token|{}", app_cfg.appid))
+        crate::domain::logins::md5_hex(&format!("access_token|{}", app_cfg.appid))
     );
     let mut r = Reply::json(
         StatusCode::OK,
@@ -161,69 +126,4 @@ pub(crate) fn token<B>(app: &App, req: &Request<B>) -> Reply {
     );
     r.outcome = "token".into();
     r
-}
-
-/// Issues a code for `POST /mock/login`.
-pub(crate) fn login(
-    app: &App,
-    appid: &str,
-    openid: Option<&str>,
-    user: Option<&str>,
-) -> Result<(String, String, Option<String>), String> {
-    let Some(app_cfg) = app.config.app(appid) else {
-        let known: Vec<&str> = app.config.apps.iter().map(|a| a.appid.as_str()).collect();
-        return Err(format!(
-            "appid {appid:?} is not configured: the mock knows {} (add [[apps]] to the config file)",
-            known.join(", ")
-        ));
-    };
-    let user = user.unwrap_or("user");
-    let openid = match openid {
-        Some(o) => {
-            if !rules::is_well_formed_openid(o) {
-                return Err(format!(
-                    "openid {o:?} is not well-formed: use 1 to 128 characters of [0-9A-Za-z_-]"
-                ));
-            }
-            o.to_owned()
-        }
-        None => App::openid_for(appid, user),
-    };
-    let unionid = app_cfg.unionid.then(|| App::unionid_for(user));
-    let code = crate::app::random_token(32);
-    let now = app.clock.now();
-    let mut logins = lock(&app.logins);
-    if logins.minted.insert((appid.to_owned(), openid.clone()))
-        && let Some(j) = &app.journal
-    {
-        j.put_text(
-            TextTable::Minted,
-            &crate::app::minted_key(appid, &openid),
-            &(),
-        );
-    }
-    let login = crate::app::Login {
-        appid: appid.to_owned(),
-        openid: openid.clone(),
-        unionid: unionid.clone(),
-        session_key: App::session_key(),
-        created_at: now,
-        used: false,
-    };
-    logins.add(code.clone(), login, now, app.journal.as_deref());
-    Ok((code, openid, unionid))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_decoding() {
-        let q =
-            parse_query("appid=wx1&secret=a%2Bb&js_code=c+d&x=%zz&grant_type=authorization_code");
-        assert_eq!(q["secret"], "a+b");
-        assert_eq!(q["js_code"], "c d");
-        assert_eq!(q["x"], "%zz");
-    }
 }

@@ -1,12 +1,15 @@
-//! The WeChat Pay v2 XML endpoints: routing, the envelope every endpoint
-//! shares (method, body, XML, envelope fields, merchant, key, signature,
-//! appid), and signed answers. Each endpoint's own logic is in its module.
+//! The WeChat Pay v2 XML endpoints: the one table of v2 paths, and the
+//! checks every request passes before its endpoint (method, body, XML,
+//! envelope fields, merchant, key, signature, appid). Signed answers are in
+//! `envelope`; each endpoint's own logic is in its module. A `v3` sibling
+//! would create orders with `ApiVersion::V3` and notifications with a JSON
+//! encoding, over the same domain.
 
 pub(crate) mod bill;
 pub(crate) mod closeorder;
+pub(crate) mod envelope;
 pub(crate) mod explain;
 pub(crate) mod orderquery;
-pub(crate) mod payment;
 pub(crate) mod refund;
 pub(crate) mod refundquery;
 pub(crate) mod sandbox;
@@ -19,11 +22,11 @@ use hyper::StatusCode;
 use wxpay_core::model::rules;
 use wxpay_core::model::{ErrCode, Failure};
 use wxpay_core::xml::{self, DecodeOptions, XmlErrorKind};
-use wxpay_core::{ApiKey, ParamMap, SignType};
 
-use crate::app::{App, FaultKind};
-use crate::config::{Merchant, Switches};
-use crate::server::{ReadBody, Reply};
+use crate::domain::{App, FaultKind};
+use crate::wire::{ReadBody, Reply};
+
+use self::envelope::{Ctx, code_msg, encode, fail_xml, protocol_fail};
 
 /// The XML endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +41,42 @@ pub(crate) enum Endpoint {
     GetSignKey,
 }
 
+/// Every v2 path the mock serves, with its endpoint and whether the 404
+/// answer lists it: the one table routing, the fault names and the 404
+/// answer come from. Paths in `PATHS` are also served under each sandbox
+/// prefix; the getsignkey paths are not (they are sandbox paths already).
+/// Paths: protocol.md §2.1; sandbox paths: §1.11.
+const PATHS: &[(&str, Endpoint, bool)] = &[
+    ("/pay/unifiedorder", Endpoint::UnifiedOrder, true),
+    ("/pay/orderquery", Endpoint::OrderQuery, true),
+    ("/pay/closeorder", Endpoint::CloseOrder, true),
+    ("/secapi/pay/refund", Endpoint::Refund, true),
+    // gopay's sandbox uses /sandboxnew/pay/refund.
+    ("/pay/refund", Endpoint::Refund, false),
+    ("/pay/refundquery", Endpoint::RefundQuery, true),
+    ("/pay/downloadbill", Endpoint::DownloadBill, true),
+    ("/payitil/report", Endpoint::Report, true),
+];
+
+/// The sandbox-key paths: the old `sandboxnew` one and the 2023 one.
+const SIGN_KEY_PATHS: [&str; 2] = [
+    "/sandboxnew/pay/getsignkey",
+    "/xdc/apiv2getsignkey/sign/getsignkey",
+];
+
 impl Endpoint {
+    /// Every endpoint, in the order the README lists them.
+    const ALL: [Self; 8] = [
+        Self::UnifiedOrder,
+        Self::OrderQuery,
+        Self::CloseOrder,
+        Self::Refund,
+        Self::RefundQuery,
+        Self::DownloadBill,
+        Self::Report,
+        Self::GetSignKey,
+    ];
+
     /// The name used by `/mock/faults` and the README.
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -52,20 +90,15 @@ impl Endpoint {
             Self::GetSignKey => "getsignkey",
         }
     }
+}
 
-    /// Every endpoint name a fault can target.
-    pub(crate) const NAMES: &'static [&'static str] = &[
-        "unifiedorder",
-        "orderquery",
-        "closeorder",
-        "refund",
-        "refundquery",
-        "downloadbill",
-        "report",
-        "getsignkey",
-        "jscode2session",
-        "*",
-    ];
+/// Every name a fault can target: each endpoint, `jscode2session`, and `*`
+/// (any).
+pub(crate) fn fault_targets() -> impl Iterator<Item = &'static str> {
+    Endpoint::ALL
+        .into_iter()
+        .map(Endpoint::name)
+        .chain(["jscode2session", "*"])
 }
 
 /// A routed request: which endpoint, and whether through a sandbox prefix.
@@ -89,7 +122,7 @@ pub(crate) fn route(raw: &str) -> Option<Route> {
         raw
     };
     let path = path.strip_suffix('/').unwrap_or(path);
-    if path == "/sandboxnew/pay/getsignkey" || path == "/xdc/apiv2getsignkey/sign/getsignkey" {
+    if SIGN_KEY_PATHS.contains(&path) {
         return Some(Route {
             endpoint: Endpoint::GetSignKey,
             sandbox: false,
@@ -103,17 +136,7 @@ pub(crate) fn route(raw: &str) -> Option<Route> {
                 .map(|r| (true, r))
         })
         .unwrap_or((false, path));
-    let endpoint = match inner {
-        "/pay/unifiedorder" => Endpoint::UnifiedOrder,
-        "/pay/orderquery" => Endpoint::OrderQuery,
-        "/pay/closeorder" => Endpoint::CloseOrder,
-        // gopay's sandbox uses /sandboxnew/pay/refund.
-        "/secapi/pay/refund" | "/pay/refund" => Endpoint::Refund,
-        "/pay/refundquery" => Endpoint::RefundQuery,
-        "/pay/downloadbill" => Endpoint::DownloadBill,
-        "/payitil/report" => Endpoint::Report,
-        _ => return None,
-    };
+    let endpoint = PATHS.iter().find(|(p, _, _)| *p == inner)?.1;
     Some(Route { endpoint, sandbox })
 }
 
@@ -131,103 +154,21 @@ fn collapse_slashes(p: &str) -> String {
 /// The answer for a path the mock does not serve: HTTP 404 with a FAIL body
 /// that lists what it does serve.
 pub(crate) fn unknown_path(path: &str) -> Reply {
+    let served: Vec<&str> = PATHS
+        .iter()
+        .filter(|(_, _, listed)| *listed)
+        .map(|(p, _, _)| *p)
+        .chain(SIGN_KEY_PATHS)
+        .collect();
     let msg = format!(
-        "wxpay-mock does not serve {path}: it serves /pay/unifiedorder, /pay/orderquery, /pay/closeorder, /secapi/pay/refund, /pay/refundquery, /pay/downloadbill, /payitil/report, /sandboxnew/pay/getsignkey, /xdc/apiv2getsignkey/sign/getsignkey, the same under /sandboxnew and /xdc/apiv2sandbox, GET /sns/jscode2session and the control API under /mock/"
+        "wxpay-mock does not serve {path}: it serves {}, the same under {} and {}, GET /sns/jscode2session and the control API under /mock/",
+        served.join(", "),
+        SANDBOX_PREFIXES[0],
+        SANDBOX_PREFIXES[1]
     );
     let mut r = Reply::xml(fail_xml(&msg), "404 unknown path");
     r.status = StatusCode::NOT_FOUND;
     r
-}
-
-/// `return_code=FAIL` + `return_msg`, unsigned.
-pub(crate) fn fail_xml(msg: &str) -> String {
-    let mut p = ParamMap::new();
-    p.insert("return_code".into(), "FAIL".into());
-    p.insert("return_msg".into(), msg.into());
-    encode(&p)
-}
-
-fn encode(p: &ParamMap) -> String {
-    // Every name the mock writes is a valid XML name; a request's unknown
-    // fields are never echoed.
-    xml::encode(p).unwrap_or_else(|e| {
-        tracing::error!("cannot encode a response: {e}");
-        String::from("<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[mock internal error]]></return_msg></xml>")
-    })
-}
-
-/// A protocol-level failure answer.
-pub(crate) fn protocol_fail(msg: &str) -> Reply {
-    Reply::xml(fail_xml(msg), format!("FAIL {msg}"))
-}
-
-fn code_msg(code: ErrCode, detail: Option<String>) -> String {
-    match detail {
-        Some(d) => format!("{}: {d}", code.description()),
-        None => code.description().to_owned(),
-    }
-}
-
-/// Everything an endpoint needs about a verified request.
-pub(crate) struct Ctx<'a> {
-    pub(crate) app: &'a Arc<App>,
-    pub(crate) sandbox: bool,
-    pub(crate) merchant: &'a Merchant,
-    /// The key that verified the request and signs the answer (the sandbox
-    /// key in sandbox).
-    pub(crate) key: ApiKey,
-    pub(crate) sign_type: SignType,
-    pub(crate) params: ParamMap,
-    /// Mock time, Unix seconds.
-    pub(crate) now: i64,
-    pub(crate) switches: Switches,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn appid(&self) -> &str {
-        self.params.get("appid").map_or("", String::as_str)
-    }
-
-    /// Signs and encodes a success answer (`fields` come from a response
-    /// model's `to_params()`); adds appid, mch_id, nonce_str and sign.
-    pub(crate) fn answer(&self, mut fields: ParamMap, outcome: &str) -> Reply {
-        fields.insert("appid".into(), self.appid().into());
-        fields.insert("mch_id".into(), self.merchant.mch_id.clone());
-        Reply::xml(self.sign_and_encode(fields), outcome)
-    }
-
-    pub(crate) fn sign_and_encode(&self, fields: ParamMap) -> String {
-        self.sign_fields(fields).0
-    }
-
-    /// [`Self::answer`]'s XML plus the sign it carries.
-    pub(crate) fn signed_answer(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
-        fields.insert("appid".into(), self.appid().into());
-        fields.insert("mch_id".into(), self.merchant.mch_id.clone());
-        self.sign_fields(fields)
-    }
-
-    fn sign_fields(&self, mut fields: ParamMap) -> (String, wxpay_core::Sign) {
-        fields.remove("sign");
-        fields.insert("nonce_str".into(), crate::app::random_token(32));
-        let s = wxpay_core::sign(&fields, &self.key, self.sign_type);
-        fields.insert("sign".into(), s.as_str().into());
-        (encode(&fields), s)
-    }
-
-    /// The answer for a failure: unsigned FAIL for a protocol failure, a
-    /// signed `result_code=FAIL` for a business one.
-    pub(crate) fn fail(&self, f: &Failure) -> Reply {
-        match f {
-            Failure::Protocol { return_msg } => protocol_fail(return_msg),
-            Failure::Business { err_code, .. } => {
-                let mut p = f.to_params();
-                p.insert("appid".into(), self.appid().into());
-                p.insert("mch_id".into(), self.merchant.mch_id.clone());
-                Reply::xml(self.sign_and_encode(p), err_code.as_str())
-            }
-        }
-    }
 }
 
 /// Handles a routed XML request (synchronous: no lock meets an await).
@@ -309,11 +250,7 @@ pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody
     if route.sandbox && sign_type != rules::SANDBOX_SIGN_TYPE {
         return protocol_fail(wxpay_core::model::answers::SANDBOX_MD5_ONLY);
     }
-    let key = if route.sandbox {
-        app.sandbox_key(merchant)
-    } else {
-        merchant.key.clone()
-    };
+    let key = app.key_for(merchant, route.sandbox);
     let switches = app.switches();
     let ctx = Ctx {
         app,
@@ -348,4 +285,32 @@ pub(crate) fn handle(app: &Arc<App>, route: Route, is_post: bool, body: ReadBody
         Endpoint::Report | Endpoint::GetSignKey => Ok(protocol_fail("unreachable")),
     };
     result.unwrap_or_else(|f| ctx.fail(&f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 404 answer lists exactly what it listed before the path table.
+    #[test]
+    fn unknown_path_lists_the_served_paths() {
+        let r = unknown_path("/nope");
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(body.contains("wxpay-mock does not serve /nope: it serves /pay/unifiedorder, /pay/orderquery, /pay/closeorder, /secapi/pay/refund, /pay/refundquery, /pay/downloadbill, /payitil/report, /sandboxnew/pay/getsignkey, /xdc/apiv2getsignkey/sign/getsignkey, the same under /sandboxnew and /xdc/apiv2sandbox, GET /sns/jscode2session and the control API under /mock/"), "{body}");
+    }
+
+    #[test]
+    fn routes_from_the_table() {
+        let r = route("/sandboxnew/pay/refund").expect("gopay's sandbox refund path");
+        assert_eq!((r.endpoint, r.sandbox), (Endpoint::Refund, true));
+        let r = route("//xdc/apiv2sandbox/pay/orderquery/").expect("collapsed");
+        assert_eq!((r.endpoint, r.sandbox), (Endpoint::OrderQuery, true));
+        let r = route("/xdc/apiv2getsignkey/sign/getsignkey").expect("sign key");
+        assert_eq!((r.endpoint, r.sandbox), (Endpoint::GetSignKey, false));
+        assert!(route("/pay/micropay").is_none());
+        assert_eq!(
+            fault_targets().collect::<Vec<_>>().join(","),
+            "unifiedorder,orderquery,closeorder,refund,refundquery,downloadbill,report,getsignkey,jscode2session,*"
+        );
+    }
 }

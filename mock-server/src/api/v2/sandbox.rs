@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::model::{Failure, GetSignKeyRequest, GetSignKeyResponse, rules};
 use wxpay_core::{ParamMap, SignType};
 
-use super::{encode, protocol_fail};
-use crate::app::App;
+use super::envelope::{encode, protocol_fail};
 use crate::config::Merchant;
-use crate::server::Reply;
+use crate::domain::App;
+use crate::wire::Reply;
 
 /// Answers a getsignkey request (signed with the **production** key, MD5)
 /// with the merchant's sandbox key, signed MD5 with the production key.
@@ -56,8 +57,9 @@ pub(crate) fn getsignkey(
         ..GetSignKeyResponse::default()
     };
     let mut p = resp.to_params();
-    p.insert("nonce_str".into(), crate::app::random_token(32));
-    let s = wxpay_core::sign(&p, &merchant.key, SignType::Md5);
-    p.insert("sign".into(), s.as_str().into());
-    Reply::xml(encode(&p), "SUCCESS sandbox key")
+    p.insert("nonce_str".into(), crate::domain::random_token(32));
+    match sign_and_encode(p, &merchant.key, SignType::Md5) {
+        Ok((body, _)) => Reply::xml(body, "SUCCESS sandbox key"),
+        Err(e) => protocol_fail(&format!("mock internal error: {e}")),
+    }
 }

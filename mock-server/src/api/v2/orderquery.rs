@@ -1,12 +1,10 @@
 //! `/pay/orderquery`.
 
-use wxpay_core::model::{
-    ErrCode, Failure, OrderQueryRequest, OrderQueryResponse, TradeState, rules,
-};
+use wxpay_core::model::{ErrCode, Failure, OrderQueryRequest, OrderQueryResponse, rules};
 
-use super::Ctx;
-use crate::orders::{Order, OrderRef};
-use crate::server::Reply;
+use super::envelope::Ctx;
+use crate::store::orders::{Order, OrderRef};
+use crate::wire::Reply;
 
 /// Finds an order by transaction_id (which wins) or out_trade_no.
 pub(crate) fn find(
@@ -26,7 +24,7 @@ pub(crate) fn find(
 pub(crate) fn describe(o: &Order) -> OrderQueryResponse {
     let f = &o.fields;
     let text = |name: &str| f.get(name).map(str::to_owned);
-    let paid = matches!(o.state, TradeState::Success | TradeState::Refund);
+    let paid = o.state.is_paid();
     OrderQueryResponse {
         return_code: Some("SUCCESS".into()),
         return_msg: Some("OK".into()),

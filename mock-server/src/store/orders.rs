@@ -20,13 +20,8 @@ use wxpay_core::model::rules;
 use wxpay_core::model::{RefundStatus, TradeState};
 use wxpay_core::{ParamMap, SignType};
 
-use crate::persist::{Journal, NumTable};
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it
-/// (every critical section leaves the data consistent before it can panic).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::store::journal::{Journal, NumTable};
+use crate::store::lock;
 
 /// An order's request fields in one allocation: `name \0 value \0 …`.
 /// WeChat's XML cannot carry U+0000, and the codec refuses it, so the
@@ -122,10 +117,22 @@ pub(crate) struct Refund {
     pub(crate) notify_url: Option<Box<str>>,
 }
 
+/// The WeChat Pay API version an order was created through. Orders of
+/// every version share the store, the scheduler and the clock; the version
+/// decides how the order's answers and notifies are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) enum ApiVersion {
+    /// API v2: XML, MD5 / HMAC-SHA256 signatures.
+    #[default]
+    V2,
+}
+
 /// A stored order.
 #[derive(Debug)]
 pub(crate) struct Order {
     pub(crate) seq: u64,
+    /// Which API created it.
+    pub(crate) api: ApiVersion,
     pub(crate) sandbox: bool,
     pub(crate) sign_type: SignType,
     pub(crate) state: TradeState,
@@ -281,7 +288,8 @@ impl OrderWrite<'_> {
     /// both or neither): a notify that the order's events name.
     pub(crate) fn journal_with(&mut self, table: NumTable, key: u64, value: &impl Serialize) {
         if self.journal.is_some() {
-            self.with.push((table, key, crate::persist::encode(value)));
+            self.with
+                .push((table, key, crate::store::journal::encode(value)));
         }
     }
 }
@@ -309,7 +317,7 @@ impl Drop for OrderWrite<'_> {
                 records.push((
                     NumTable::Orders,
                     self.guard.seq,
-                    crate::persist::encode(&self.guard.record()),
+                    crate::store::journal::encode(&self.guard.record()),
                 ));
                 j.put_batch(records);
             }
@@ -321,6 +329,9 @@ impl Drop for OrderWrite<'_> {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct OrderRecord {
     seq: u64,
+    /// Absent in records written before it existed: those are v2 orders.
+    #[serde(default)]
+    api: ApiVersion,
     sandbox: bool,
     sign_type: String,
     state: String,
@@ -354,6 +365,7 @@ impl Order {
     pub(crate) fn record(&self) -> OrderRecord {
         OrderRecord {
             seq: self.seq,
+            api: self.api,
             sandbox: self.sandbox,
             sign_type: self.sign_type.as_str().into(),
             state: self.state.as_str().into(),
@@ -410,6 +422,7 @@ impl Order {
         };
         Ok(Self {
             seq: r.seq,
+            api: r.api,
             sandbox: r.sandbox,
             sign_type: r
                 .sign_type
@@ -746,5 +759,17 @@ mod tests {
         q.insert("body".into(), "测试".into());
         q.insert("new".into(), "x".into());
         assert!(!f.same_as(&q, &["sign"]));
+    }
+
+    /// A record written before orders knew their API version reads back as
+    /// a v2 order (the journal format did not change).
+    #[test]
+    fn record_without_api_version_is_v2() {
+        let old = r#"{"seq":7,"sandbox":false,"sign_type":"MD5","state":"NOTPAY","total_fee":1,"created_at":0,"prepay_at":0,"expire_at":null,"paid_at":null,"closed_at":null,"fields":"","refunds":[],"events":[],"answer_sign":null}"#;
+        let rec: OrderRecord = serde_json::from_str(old).expect("an old record");
+        let o = Order::from_record(rec).expect("readable");
+        assert_eq!((o.seq, o.api), (7, ApiVersion::V2));
+        let again = String::from_utf8(crate::store::journal::encode(&o.record())).expect("utf-8");
+        assert!(again.contains(r#""api":"V2""#), "{again}");
     }
 }

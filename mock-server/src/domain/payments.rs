@@ -1,12 +1,13 @@
 //! Paying an order "as the user", and the payment notify.
 
+use wxpay_core::SignType;
 use wxpay_core::model::{PaymentNotify, TradeState, rules};
-use wxpay_core::{SignType, xml};
+use wxpay_core::model::{prepay_id_expired, sign_and_encode};
 
-use super::refund::order_key;
-use crate::app::App;
-use crate::notify::{Kind, NewNotification};
-use crate::orders::{EventKind, Order, OrderRef};
+use crate::domain::App;
+use crate::domain::notify::{Encoding, Kind, NewNotification};
+use crate::domain::refunds::order_key;
+use crate::store::orders::{EventKind, Order, OrderRef};
 
 /// What the simulated user does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +55,7 @@ pub(crate) fn payable(
             o.prepay_id(instance)
         ));
     }
-    let ttl = i64::try_from(rules::PREPAY_ID_TTL_SECS).unwrap_or(i64::MAX);
-    if o.prepay_at + ttl <= now {
+    if prepay_id_expired(o.prepay_at, now) {
         return Err(format!(
             "prepay_id expired: issued {} (Beijing), valid {} s; call unifiedorder again with the same out_trade_no and parameters for a new one",
             rules::format_datetime(o.prepay_at),
@@ -126,7 +126,7 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
         appid: Some(o.appid().into()),
         mch_id: Some(o.mch_id().into()),
         device_info: f.get("device_info").map(str::to_owned),
-        nonce_str: Some(crate::app::random_token(32)),
+        nonce_str: Some(crate::domain::random_token(32)),
         // Production omits sign_type even for HMAC-SHA256 orders.
         sign_type: (sw.notify_sign_type && o.sign_type == SignType::HmacSha256)
             .then(|| o.sign_type.as_str().into()),
@@ -144,11 +144,8 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
         time_end: o.paid_at.map(rules::format_time14),
         ..PaymentNotify::default()
     };
-    let mut p = n.to_params();
-    let s = wxpay_core::sign(&p, &key, o.sign_type);
-    p.insert("sign".into(), s.as_str().into());
-    let body = match xml::encode(&p) {
-        Ok(b) => b,
+    let body = match sign_and_encode(n.to_params(), &key, o.sign_type) {
+        Ok((b, _)) => b,
         Err(e) => {
             tracing::error!("cannot encode a payment notify: {e}");
             return None;
@@ -156,6 +153,7 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
     };
     Some(NewNotification {
         kind: Kind::Payment,
+        encoding: Encoding::V2Xml,
         url,
         mch_id: o.mch_id().into(),
         out_trade_no: o.out_trade_no().into(),

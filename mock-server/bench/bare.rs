@@ -1,6 +1,11 @@
 //! The load test's baseline: a bare hyper handler that only parses,
 //! verifies and signs a unifiedorder request (no validation, no state, no
-//! logging). Hidden: `wxpay-mock bare-bench --port N`.
+//! logging), with the mock's allocator and runtime. Not part of the mock:
+//! `cargo run --release -p wxpay-mock --example bare-bench -- --port N`
+//! (`bench/load.sh` runs it).
+
+use std::io::Write as _;
+use std::process::ExitCode;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -11,9 +16,14 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use wxpay_core::model::sign_and_encode;
 use wxpay_core::{ApiKey, ParamMap, SignType, xml};
 
-use crate::config::{DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES};
+use wxpay_mock::config::{DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES};
+
+/// The same allocator as the `wxpay-mock` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn answer(body: &[u8], key: &ApiKey) -> String {
     let Ok(m) = xml::decode(body) else {
@@ -38,12 +48,15 @@ fn answer(body: &[u8], key: &ApiKey) -> String {
     );
     p.insert(
         "prepay_id".into(),
-        format!("wx{}", crate::app::random_token(34)),
+        format!("wx{}", wxpay_core::nonce::nonce_from(34, fastrand::fill)),
     );
-    p.insert("nonce_str".into(), crate::app::random_token(32));
-    let s = wxpay_core::sign(&p, key, sign_type);
-    p.insert("sign".into(), s.as_str().into());
-    xml::encode(&p).unwrap_or_default()
+    p.insert(
+        "nonce_str".into(),
+        wxpay_core::nonce::nonce_from(32, fastrand::fill),
+    );
+    sign_and_encode(p, key, sign_type)
+        .map(|(body, _)| body)
+        .unwrap_or_default()
 }
 
 async fn service(
@@ -66,7 +79,7 @@ async fn service(
 }
 
 /// Serves the bare handler on `listener` forever.
-pub async fn serve(listener: TcpListener) {
+async fn serve(listener: TcpListener) {
     let key = ApiKey::new(DEFAULT_API_KEY);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -81,4 +94,45 @@ pub async fn serve(listener: TcpListener) {
                 .await;
         });
     }
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut port: u16 = 8788;
+    while let Some(a) = args.next() {
+        match (a.as_str(), args.next().map(|v| v.parse::<u16>())) {
+            ("--port", Some(Ok(p))) => port = p,
+            _ => {
+                eprintln!("usage: bare-bench [--port N]");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bare-bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("bare-bench: cannot bind 127.0.0.1:{port}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Ok(a) = listener.local_addr() {
+            let _ = writeln!(std::io::stdout(), "bare handler listening on http://{a}");
+        }
+        tokio::select! {
+            () = serve(listener) => {}
+            () = wxpay_mock::shutdown_signal() => {}
+        }
+        ExitCode::SUCCESS
+    })
 }
