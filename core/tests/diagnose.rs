@@ -986,3 +986,26 @@ proptest! {
         prop_assert!(!disp.contains(&secret));
     }
 }
+
+#[test]
+fn finding_codes_are_one_enum_with_stable_distinct_texts() {
+    use wxpay_core::diagnose::FindingCode;
+    let texts: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+    let mut sorted = texts.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), texts.len(), "duplicate code text");
+    for t in &texts {
+        assert!(
+            t.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "{t}"
+        );
+    }
+    assert_eq!(FindingCode::WrongKey.as_str(), code::WRONG_KEY);
+    assert_eq!(
+        FindingCode::OrderSignReusedAsPaySign.to_string(),
+        "ORDER_SIGN_REUSED_AS_PAYSIGN"
+    );
+    assert_eq!(texts.len(), 32);
+}
