@@ -99,7 +99,11 @@ pub fn diagnose_list(
         Some(_) => {
             let err: JsValue =
                 js_sys::RangeError::new("options.kind must be \"api\" or \"paySign\"").into();
-            set(&err, "code", &JsValue::from_str("ERR_INVALID_ARG_VALUE"));
+            set(
+                &err,
+                "code",
+                &JsValue::from_str(crate::codes::ERR_INVALID_ARG_VALUE),
+            );
             return Err(err);
         }
     };
