@@ -576,7 +576,8 @@ fn rejections() -> Vec<Reject> {
         reject(
             "trailing_nul",
             b"<xml/>\0".to_vec(),
-            K::UnexpectedText,
+            // A character XML 1.0 forbids is reported as such.
+            K::InvalidChar { ch: 0 },
             |_| 6,
             None,
         ),

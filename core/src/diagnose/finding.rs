@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::key::mask;
+use crate::key::fingerprint;
 use crate::{Sign, SignType};
 
 /// A finding's stable code: the one list of what the doctor can report.
@@ -299,7 +299,7 @@ pub const DEFAULT_MAX_WORK_BYTES: usize = 16 << 20;
 ///
 /// Build it with struct-update syntax:
 /// `DiagnoseOptions { app_secret: Some(secret), ..Default::default() }`.
-/// `Debug` masks the AppSecret.
+/// `Debug` shows the AppSecret as its fingerprint, never its text.
 #[derive(Clone, Copy)]
 pub struct DiagnoseOptions<'a> {
     /// The type WeChat will check with. `None`: the `sign_type` field
@@ -340,7 +340,7 @@ impl fmt::Debug for DiagnoseOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DiagnoseOptions")
             .field("sign_type", &self.sign_type)
-            .field("app_secret", &self.app_secret.map(mask))
+            .field("app_secret", &self.app_secret.map(fingerprint))
             .field("order_sign", &self.order_sign)
             .field("kind", &self.kind)
             .field("app_id", &self.app_id)

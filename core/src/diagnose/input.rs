@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::claim::{Claim, ClaimError, decode_claim};
 use super::finding::SignKind;
 use super::mistakes::{Entry, EntryKind, KeyCand, KeyKind, PAY_FIELDS};
-use crate::key::mask;
+use crate::key::fingerprint;
 use crate::{ApiKey, SignType};
 
 /// paySign when `package` is `prepay_id=…` or a `paySign` field is present,
@@ -176,7 +176,7 @@ pub(super) fn key_candidates(key: &ApiKey, app_secret: Option<&str>) -> Vec<KeyC
     };
     push(String::from(k), shown.clone(), KeyKind::Given);
     if let Some(s) = app_secret.filter(|s| !s.is_empty()) {
-        push(String::from(s), mask(s), KeyKind::AppSecret);
+        push(String::from(s), fingerprint(s), KeyKind::AppSecret);
     }
     for tail in ["\n", "\r\n", " "] {
         push(
@@ -188,13 +188,13 @@ pub(super) fn key_candidates(key: &ApiKey, app_secret: Option<&str>) -> Vec<KeyC
     push(format!("\"{k}\""), format!("\"{shown}\""), KeyKind::Quoted);
     let t = k.trim();
     if !t.is_empty() && t.len() != k.len() {
-        push(String::from(t), mask(t), KeyKind::Trimmed);
+        push(String::from(t), fingerprint(t), KeyKind::Trimmed);
     }
     for (text, kind) in [
         (k.to_ascii_uppercase(), KeyKind::Upper),
         (k.to_ascii_lowercase(), KeyKind::Lower),
     ] {
-        let m = mask(&text);
+        let m = fingerprint(&text);
         push(text, m, kind);
     }
     v

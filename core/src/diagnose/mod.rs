@@ -38,8 +38,10 @@
 //! [`Diagnosis::search_complete`] is `false`.
 //!
 //! **The key never leaves**: every string in a [`Diagnosis`] shows the key
-//! (and the AppSecret) masked as `19****…**2d`, and any occurrence of either
-//! inside a parameter is masked too (for keys of at least 4 bytes; shorter
+//! (and the AppSecret) as its fingerprint (`sha256:4ad1bc7c`, the first 4
+//! bytes of its SHA-256: no character of the key, see
+//! [`ApiKey::fingerprint`]), and any occurrence of either inside a parameter
+//! is replaced the same way (for keys of at least 4 bytes; shorter
 //! keys cannot be told apart from ordinary text, and are flagged
 //! [`code::KEY_NOT_32_BYTES`]).
 //!
@@ -62,7 +64,7 @@
 //! assert!(f.confirmed);
 //! assert_eq!(
 //!     f.signed_string.as_deref(),
-//!     Some("appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=19****************************2d")
+//!     Some("appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=sha256:4ad1bc7c")
 //! );
 //! assert!(!format!("{d:?}").contains("192006250b4c09247ec02edce69f6a2d"));
 //! ```
@@ -83,7 +85,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::key::mask;
+use crate::key::fingerprint;
 use crate::paysign::pay_sign_of;
 use crate::{ApiKey, Params, Sign, SignType, sign, string_to_sign_masked};
 
@@ -223,7 +225,7 @@ impl<'a> Doctor<'a> {
             secrets.push((key.expose(), key.masked()));
         }
         if let Some(s) = app_secret.filter(|s| s.len() >= 4) {
-            secrets.push((s, mask(s)));
+            secrets.push((s, fingerprint(s)));
         }
         Doctor {
             kind,
