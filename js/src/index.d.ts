@@ -55,8 +55,9 @@ export interface RequestPaymentObject {
 
 /**
  * Stable error codes: the `code` property of every error the package throws.
- * Exactly wxpay-core's `Error::ALL_CODES` (sign, XML, req_info) plus the codes
- * of the JS layer: `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` /
+ * Exactly wxpay-core's `Error::ALL_CODES` (sign type, paySign values, XML,
+ * req_info) but the three that `verify` reports as `false` (no sign, a
+ * malformed sign, a mismatch), plus the codes of the JS layer: `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` /
  * `ERR_INVALID_PARAM_TYPE` (a JS argument of the wrong type or value),
  * `ERR_NOT_INITIALIZED` (web/Mini Program: a call before `init()` or
  * `initDoctor()`), `ERR_NO_RANDOM` (no synchronous random source for `nonce()`),
@@ -70,9 +71,6 @@ export type ErrorCode =
   | 'ERR_INVALID_PARAM_TYPE'
   | 'ERR_INVALID_VALUE'
   | 'ERR_UNSUPPORTED_SIGN_TYPE'
-  | 'ERR_MISSING_SIGN'
-  | 'ERR_MALFORMED_SIGN'
-  | 'ERR_SIGN_MISMATCH'
   | 'ERR_XML_TOO_LARGE'
   | 'ERR_XML_NOT_UTF8'
   | 'ERR_XML_EMPTY'

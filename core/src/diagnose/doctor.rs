@@ -8,8 +8,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::finding::SignKind;
+use super::input::key_candidates;
 use super::mistakes::*;
-use crate::SignType;
+use crate::key::fingerprint;
+use crate::{ApiKey, SignType};
 // ---------------------------------------------------------------------------
 // The doctor.
 
@@ -21,6 +23,34 @@ pub(super) struct Doctor<'a> {
     pub(super) masked_key: String,
     /// Secrets to mask wherever they appear, with their masked forms.
     pub(super) secrets: Vec<(&'a str, String)>,
+}
+
+impl<'a> Doctor<'a> {
+    /// The doctor for one call: the entries, the key candidates, and the
+    /// secrets (key, AppSecret) to mask wherever they appear.
+    pub(super) fn new(
+        kind: SignKind,
+        entries: Vec<Entry<'a>>,
+        sign_type: SignType,
+        key: &'a ApiKey,
+        app_secret: Option<&'a str>,
+    ) -> Self {
+        let mut secrets = Vec::new();
+        if key.len() >= 4 {
+            secrets.push((key.expose(), key.masked()));
+        }
+        if let Some(s) = app_secret.filter(|s| s.len() >= 4) {
+            secrets.push((s, fingerprint(s)));
+        }
+        Doctor {
+            kind,
+            entries,
+            sign_type,
+            keys: key_candidates(key, app_secret),
+            masked_key: key.masked(),
+            secrets,
+        }
+    }
 }
 
 impl Doctor<'_> {

@@ -85,7 +85,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::key::fingerprint;
 use crate::paysign::pay_sign_of;
 use crate::{ApiKey, Params, Sign, SignType, sign, string_to_sign_masked};
 
@@ -206,34 +205,6 @@ fn correct<P: Params + ?Sized>(
                 _ => sign(&pairs, key, sign_type),
             };
             (s, string_to_sign_masked(&pairs, key))
-        }
-    }
-}
-
-impl<'a> Doctor<'a> {
-    /// The doctor for one call: the entries, the key candidates, and the
-    /// secrets (key, AppSecret) to mask wherever they appear.
-    fn new(
-        kind: SignKind,
-        entries: Vec<Entry<'a>>,
-        sign_type: SignType,
-        key: &'a ApiKey,
-        app_secret: Option<&'a str>,
-    ) -> Self {
-        let mut secrets = Vec::new();
-        if key.len() >= 4 {
-            secrets.push((key.expose(), key.masked()));
-        }
-        if let Some(s) = app_secret.filter(|s| s.len() >= 4) {
-            secrets.push((s, fingerprint(s)));
-        }
-        Doctor {
-            kind,
-            entries,
-            sign_type,
-            keys: input::key_candidates(key, app_secret),
-            masked_key: key.masked(),
-            secrets,
         }
     }
 }
