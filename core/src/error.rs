@@ -55,9 +55,44 @@ pub enum ReqInfoError {
 }
 
 impl Error {
+    /// Every code [`Error::code`] can return, in declaration order: the one
+    /// list of core's error codes. The npm package's `ErrorCode` type
+    /// (`js/src/index.d.ts`) declares exactly these plus the few the JS
+    /// adapter raises itself (bad JS argument types, an uninitialised or
+    /// missing wasm module, a malformed call from the facade); a test
+    /// (`core/tests/error_codes.rs`) fails when the two lists drift.
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "ERR_UNSUPPORTED_SIGN_TYPE",
+        "ERR_MISSING_SIGN",
+        "ERR_MALFORMED_SIGN",
+        "ERR_SIGN_MISMATCH",
+        "ERR_INVALID_VALUE",
+        "ERR_XML_TOO_LARGE",
+        "ERR_XML_NOT_UTF8",
+        "ERR_XML_EMPTY",
+        "ERR_XML_DOCTYPE",
+        "ERR_XML_ENTITY",
+        "ERR_XML_CHAR_REF",
+        "ERR_XML_CHAR",
+        "ERR_XML_PI",
+        "ERR_XML_ATTRIBUTE",
+        "ERR_XML_ROOT",
+        "ERR_XML_NESTED",
+        "ERR_XML_DUPLICATE",
+        "ERR_XML_MISMATCHED_TAG",
+        "ERR_XML_TEXT",
+        "ERR_XML_EOF",
+        "ERR_XML_SYNTAX",
+        "ERR_XML_NAME",
+        "ERR_REQ_INFO_BASE64",
+        "ERR_REQ_INFO_LENGTH",
+        "ERR_REQ_INFO_PADDING",
+        "ERR_REQ_INFO_UTF8",
+    ];
+
     /// A stable machine-readable code, e.g. `ERR_SIGN_MISMATCH` or, for XML,
     /// the codec's own (`ERR_XML_DOCTYPE`, …). The JS package exposes it as
-    /// the `code` property of its errors.
+    /// the `code` property of its errors; [`Error::ALL_CODES`] lists them all.
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
@@ -138,5 +173,113 @@ impl From<ReqInfoError> for Error {
     #[inline]
     fn from(e: ReqInfoError) -> Self {
         Self::ReqInfo(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use super::{Error, ReqInfoError};
+    use crate::xml::{XmlError, XmlErrorKind};
+
+    /// One value of every variant, written as exhaustive matches so that a
+    /// new variant fails to compile here until it is listed.
+    fn every_error() -> Vec<Error> {
+        let xml_kinds = [
+            XmlErrorKind::TooLarge { limit: 1 },
+            XmlErrorKind::NotUtf8,
+            XmlErrorKind::Empty,
+            XmlErrorKind::Doctype,
+            XmlErrorKind::UndefinedEntity {
+                name: String::from("x"),
+            },
+            XmlErrorKind::InvalidCharRef,
+            XmlErrorKind::InvalidChar { ch: 1 },
+            XmlErrorKind::ProcessingInstruction,
+            XmlErrorKind::Attribute,
+            XmlErrorKind::UnexpectedRoot {
+                found: String::from("r"),
+            },
+            XmlErrorKind::Nested,
+            XmlErrorKind::Duplicate,
+            XmlErrorKind::MismatchedTag,
+            XmlErrorKind::UnexpectedText,
+            XmlErrorKind::UnexpectedEof,
+            XmlErrorKind::Syntax("x"),
+            XmlErrorKind::InvalidName,
+        ];
+        for k in &xml_kinds {
+            match k {
+                XmlErrorKind::TooLarge { .. }
+                | XmlErrorKind::NotUtf8
+                | XmlErrorKind::Empty
+                | XmlErrorKind::Doctype
+                | XmlErrorKind::UndefinedEntity { .. }
+                | XmlErrorKind::InvalidCharRef
+                | XmlErrorKind::InvalidChar { .. }
+                | XmlErrorKind::ProcessingInstruction
+                | XmlErrorKind::Attribute
+                | XmlErrorKind::UnexpectedRoot { .. }
+                | XmlErrorKind::Nested
+                | XmlErrorKind::Duplicate
+                | XmlErrorKind::MismatchedTag
+                | XmlErrorKind::UnexpectedText
+                | XmlErrorKind::UnexpectedEof
+                | XmlErrorKind::Syntax(_)
+                | XmlErrorKind::InvalidName => {}
+            }
+        }
+        let mut all = Vec::new();
+        for e in [
+            Error::UnsupportedSignType(String::new()),
+            Error::MissingSign,
+            Error::MalformedSign { len: 0 },
+            Error::SignMismatch,
+            Error::InvalidValue {
+                field: String::new(),
+                reason: String::new(),
+            },
+        ] {
+            match &e {
+                Error::UnsupportedSignType(_)
+                | Error::MissingSign
+                | Error::MalformedSign { .. }
+                | Error::SignMismatch
+                | Error::Xml(_)
+                | Error::ReqInfo(_)
+                | Error::InvalidValue { .. } => {}
+            }
+            all.push(e);
+        }
+        for k in xml_kinds {
+            all.push(Error::Xml(XmlError {
+                kind: k,
+                offset: 0,
+                field: None,
+            }));
+        }
+        for r in [
+            ReqInfoError::Base64,
+            ReqInfoError::Length,
+            ReqInfoError::Padding,
+            ReqInfoError::Utf8,
+        ] {
+            match r {
+                ReqInfoError::Base64
+                | ReqInfoError::Length
+                | ReqInfoError::Padding
+                | ReqInfoError::Utf8 => {}
+            }
+            all.push(Error::ReqInfo(r));
+        }
+        all
+    }
+
+    #[test]
+    fn all_codes_is_exactly_what_code_returns() {
+        let produced: Vec<&str> = every_error().iter().map(Error::code).collect();
+        assert_eq!(produced, Error::ALL_CODES);
     }
 }

@@ -6,6 +6,8 @@ use core::fmt;
 /// A merchant's APIv2 key (or a sandbox key).
 ///
 /// `Debug` and `Display` never show the key; they print its length only.
+/// Where a key must be told apart from another, [`ApiKey::fingerprint`]
+/// shows a hash prefix, never a character of the key.
 /// With the `zeroize` feature its bytes are wiped on drop.
 ///
 /// ```
@@ -42,25 +44,50 @@ impl ApiKey {
         self.0.is_empty()
     }
 
-    /// The key with all but the first and last two characters masked, e.g.
-    /// `19****************************2d`; fully masked when shorter than 8.
+    /// A fingerprint that tells keys apart without showing any character of
+    /// the key: `sha256:` and the first 4 bytes of the key's SHA-256 in hex,
+    /// e.g. `sha256:4ad1bc7c` for WeChat's example key
+    /// `192006250b4c09247ec02edce69f6a2d`. A key shorter than 8 bytes (not a
+    /// real APIv2 key, and short enough that 4 bytes of its hash could be
+    /// reversed by trying every key) shows as one `*` per character.
+    ///
+    /// ```
+    /// use wxpay_core::ApiKey;
+    /// let key = ApiKey::new("192006250b4c09247ec02edce69f6a2d");
+    /// assert_eq!(key.fingerprint(), "sha256:4ad1bc7c");
+    /// assert_eq!(ApiKey::new("abc").fingerprint(), "***");
+    /// ```
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.0)
+    }
+
+    /// How the key is shown wherever it would appear (signed strings, the
+    /// doctor's report): its [`fingerprint`](Self::fingerprint). No
+    /// character of the key is shown (an earlier version kept the first and
+    /// last two).
     #[must_use]
     pub fn masked(&self) -> String {
-        mask(&self.0)
+        fingerprint(&self.0)
     }
 }
 
-pub(crate) fn mask(s: &str) -> String {
-    let n = s.chars().count();
-    if n < 8 {
-        return "*".repeat(n);
+/// Keys shorter than this show as `*`s, not as a fingerprint.
+const FINGERPRINT_MIN_LEN: usize = 8;
+
+/// The fingerprint of any secret (key, AppSecret): see
+/// [`ApiKey::fingerprint`].
+pub(crate) fn fingerprint(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    if s.len() < FINGERPRINT_MIN_LEN {
+        return "*".repeat(s.chars().count());
     }
-    let mut out = String::with_capacity(s.len());
-    for (i, c) in s.chars().enumerate() {
-        if i < 2 || i >= n - 2 {
-            out.push(c);
-        } else {
-            out.push('*');
+    let d = Sha256::digest(s.as_bytes());
+    let mut out = String::with_capacity(15);
+    out.push_str("sha256:");
+    for b in &d[..4] {
+        for nibble in [b >> 4, b & 0xF] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
         }
     }
     out

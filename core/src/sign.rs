@@ -438,7 +438,8 @@ pub fn string_to_sign<P: Params + ?Sized>(params: &P, key: &ApiKey) -> String {
     join_into(&sorted_pairs(params), Some(key.expose()))
 }
 
-/// [`string_to_sign`] with the key masked (`&key=19****…**2d`), safe to show.
+/// [`string_to_sign`] with the key shown as its fingerprint
+/// (`&key=sha256:4ad1bc7c`, see [`ApiKey::fingerprint`]), safe to show.
 #[must_use]
 pub fn string_to_sign_masked<P: Params + ?Sized>(params: &P, key: &ApiKey) -> String {
     join_into(&sorted_pairs(params), Some(&key.masked()))

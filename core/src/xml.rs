@@ -15,7 +15,25 @@
 //!   billion laughs), processing instructions, attributes, elements nested
 //!   below the children, duplicate fields, an unexpected root, invalid
 //!   UTF-8, text between the children, and input over a size limit
-//!   (default 1 MiB).
+//!   (default 1 MiB);
+//! - refused as well: a character outside XML 1.0's `Char` production
+//!   (W3C XML 1.0, 5th ed., §2.2: `#x9 | #xA | #xD | [#x20-#xD7FF] |
+//!   [#xE000-#xFFFD] | [#x10000-#x10FFFF]`), raw ([`XmlErrorKind::InvalidChar`]:
+//!   NUL and the other C0 controls but TAB/LF/CR, U+FFFE, U+FFFF; a surrogate
+//!   cannot be valid UTF-8 and is already [`XmlErrorKind::NotUtf8`]) or as a
+//!   character reference (`&#0;`, `&#1;`, `&#xFFFF;`, `&#xD800;`:
+//!   [`XmlErrorKind::InvalidCharRef`]). WeChat's parser refuses such a body
+//!   (`XML格式错误`), and so does every conforming parser a merchant's SDK
+//!   uses: a value holding one could be stored but never read back;
+//! - line ends are normalised as XML 1.0 §2.11 requires of every parser: CR
+//!   LF and a lone CR in element content (CDATA included) read as LF, so a
+//!   value is signed as the merchant's parser will see it. A CR written as
+//!   the reference `&#13;` stays a CR, as the spec says.
+//!
+//! The encoder never writes a character outside `Char` (it refuses the
+//! value with [`XmlErrorKind::InvalidChar`] and the field), and writes a CR
+//! as `&#13;` between CDATA sections so that it survives the reader's
+//! line-end normalisation.
 //!
 //! Decoding borrows from the input: a field whose content is one CDATA
 //! section or one run of plain text costs no allocation.
@@ -52,8 +70,16 @@ pub enum XmlErrorKind {
         /// The entity's name, e.g. `xxe`.
         name: String,
     },
-    /// A numeric character reference that is not a valid character.
+    /// A numeric character reference that is not an XML 1.0 `Char` (NUL,
+    /// another C0 control but TAB/LF/CR, a surrogate, U+FFFE, U+FFFF, or
+    /// beyond U+10FFFF).
     InvalidCharRef,
+    /// A raw character that XML 1.0 forbids (see [`is_xml_char`]): on
+    /// decode, found in the document; on encode, found in a value.
+    InvalidChar {
+        /// The character's code point.
+        ch: u32,
+    },
     /// A processing instruction other than a leading `<?xml …?>`.
     ProcessingInstruction,
     /// An attribute on an element; WeChat's XML has none.
@@ -116,6 +142,7 @@ impl XmlError {
             XmlErrorKind::Doctype => "ERR_XML_DOCTYPE",
             XmlErrorKind::UndefinedEntity { .. } => "ERR_XML_ENTITY",
             XmlErrorKind::InvalidCharRef => "ERR_XML_CHAR_REF",
+            XmlErrorKind::InvalidChar { .. } => "ERR_XML_CHAR",
             XmlErrorKind::ProcessingInstruction => "ERR_XML_PI",
             XmlErrorKind::Attribute => "ERR_XML_ATTRIBUTE",
             XmlErrorKind::UnexpectedRoot { .. } => "ERR_XML_ROOT",
@@ -141,9 +168,13 @@ impl fmt::Display for XmlErrorKind {
                 f,
                 "entity &{name}; is refused: only &lt; &gt; &amp; &apos; &quot; and numeric references are allowed"
             ),
-            Self::InvalidCharRef => {
-                f.write_str("numeric character reference is not a valid character")
-            }
+            Self::InvalidCharRef => f.write_str(
+                "numeric character reference is not a character XML 1.0 allows (no NUL, no control character but TAB/LF/CR, no surrogate, U+FFFE or U+FFFF)",
+            ),
+            Self::InvalidChar { ch } => write!(
+                f,
+                "character U+{ch:04X} is not allowed in XML 1.0 (only TAB, LF and CR among the control characters; never U+FFFE or U+FFFF)"
+            ),
             Self::ProcessingInstruction => f.write_str("processing instructions are refused"),
             Self::Attribute => f.write_str("attributes are refused: WeChat's XML has none"),
             Self::UnexpectedRoot { found } => {
@@ -282,18 +313,116 @@ pub fn decode_with<'a>(input: &'a [u8], opts: &DecodeOptions<'_>) -> Result<XmlM
     }
     let text = core::str::from_utf8(input)
         .map_err(|e| XmlError::new(XmlErrorKind::NotUtf8, e.valid_up_to()))?;
-    Parser {
+    let scan = scan_chars(input);
+    let p = Parser {
         s: text,
         b: input,
         pos: 0,
+        bad: scan.bad,
+        has_cr: scan.has_cr,
+    };
+    let r = p.document(opts.roots);
+    // A conforming parser reports the first error in document order: a
+    // forbidden character before the error the parser met (or with none).
+    match (r, scan.bad) {
+        (r, None) => r,
+        (Err(e), Some(at))
+            if e.offset < at || matches!(e.kind, XmlErrorKind::InvalidChar { .. }) =>
+        {
+            Err(e)
+        }
+        (_, Some(at)) => Err(XmlError::new(
+            XmlErrorKind::InvalidChar {
+                ch: char_at(text, at),
+            },
+            at,
+        )),
     }
-    .document(opts.roots)
+}
+
+/// Whether `c` matches XML 1.0's `Char` production (W3C XML 1.0, 5th ed.,
+/// §2.2): `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+/// [#x10000-#x10FFFF]`. A Rust `char` is never a surrogate, so this refuses
+/// exactly NUL, the other C0 controls but TAB/LF/CR, U+FFFE and U+FFFF.
+#[must_use]
+pub const fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The code point of the character starting at byte `at` of `s`.
+fn char_at(s: &str, at: usize) -> u32 {
+    s.get(at..)
+        .and_then(|r| r.chars().next())
+        .map_or(0, u32::from)
+}
+
+/// What one pass over the bytes found.
+struct Scan {
+    /// Offset of the first character outside XML 1.0's `Char`.
+    bad: Option<usize>,
+    /// Whether any CR occurs (line ends then need normalising).
+    has_cr: bool,
+}
+
+/// Finds the first forbidden character (a C0 control other than TAB, LF,
+/// CR; U+FFFE = EF BF BE; U+FFFF = EF BF BF) and whether a CR occurs, eight
+/// bytes at a time: a word with no byte below 0x20 and no 0xEF is skipped
+/// whole. `b` is valid UTF-8.
+fn scan_chars(b: &[u8]) -> Scan {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut has_cr = false;
+    let mut i = 0;
+    while i < b.len() {
+        if i + 8 <= b.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i..i + 8]);
+            let w = u64::from_le_bytes(w);
+            // High bit set in a byte below 0x20 (exact for "any"), or equal
+            // to 0xEF; false positives only cost a byte-wise look.
+            let low = w.wrapping_sub(LO * 0x20) & !w & HI;
+            let x = w ^ (LO * 0xEF);
+            let ef = x.wrapping_sub(LO) & !x & HI;
+            if low | ef == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let end = (i + 8).min(b.len());
+        while i < end {
+            match b[i] {
+                b'\r' => has_cr = true,
+                b'\t' | b'\n' => {}
+                c if c < 0x20 => {
+                    return Scan {
+                        bad: Some(i),
+                        has_cr,
+                    };
+                }
+                0xEF if b.get(i + 1) == Some(&0xBF)
+                    && matches!(b.get(i + 2), Some(0xBE | 0xBF)) =>
+                {
+                    return Scan {
+                        bad: Some(i),
+                        has_cr,
+                    };
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    Scan { bad: None, has_cr }
 }
 
 struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
     pos: usize,
+    /// The first forbidden character's offset (see [`scan_chars`]).
+    bad: Option<usize>,
+    /// Whether the input holds a CR at all (most do not).
+    has_cr: bool,
 }
 
 fn is_name_start(c: u8) -> bool {
@@ -399,6 +528,21 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 impl<'a> Parser<'a> {
     fn err(&self, kind: XmlErrorKind) -> XmlError {
         XmlError::new(kind, self.pos)
+    }
+
+    /// Refuses content `[from, to)` of field `name` when it holds the first
+    /// forbidden character, so the error names the field.
+    fn check_chars(&self, from: usize, to: usize, name: &str) -> Result<(), XmlError> {
+        match self.bad {
+            Some(at) if (from..to).contains(&at) => Err(XmlError::new(
+                XmlErrorKind::InvalidChar {
+                    ch: char_at(self.s, at),
+                },
+                at,
+            )
+            .with_field(name)),
+            _ => Ok(()),
+        }
     }
 
     fn rest(&self) -> &'a [u8] {
@@ -610,7 +754,8 @@ impl<'a> Parser<'a> {
                 return Err(self.err(XmlErrorKind::UnexpectedEof).with_field(name));
             };
             if stop > 0 {
-                acc.push_str(&self.s[self.pos..self.pos + stop]);
+                self.check_chars(self.pos, self.pos + stop, name)?;
+                acc.push_text(&self.s[self.pos..self.pos + stop], self.has_cr);
                 self.pos += stop;
             }
             if self.b[self.pos] == b'&' {
@@ -627,7 +772,8 @@ impl<'a> Parser<'a> {
                 let body_start = self.pos + 9;
                 match find(&self.b[body_start..], b"]]>") {
                     Some(end) => {
-                        acc.push_str(&self.s[body_start..body_start + end]);
+                        self.check_chars(body_start, body_start + end, name)?;
+                        acc.push_text(&self.s[body_start..body_start + end], self.has_cr);
                         self.pos = body_start + end + 3;
                     }
                     None => return Err(self.err(XmlErrorKind::UnexpectedEof).with_field(name)),
@@ -698,6 +844,31 @@ enum Acc<'a> {
 }
 
 impl<'a> Acc<'a> {
+    /// Text or CDATA as read: with `may_have_cr`, CR LF and a lone CR become
+    /// LF (XML 1.0 §2.11, end-of-line handling).
+    fn push_text(&mut self, p: &'a str, may_have_cr: bool) {
+        if !may_have_cr || !p.contains('\r') {
+            self.push_str(p);
+            return;
+        }
+        let mut o = match core::mem::replace(self, Self::Empty) {
+            Self::Empty => String::with_capacity(p.len()),
+            Self::One(s) => String::from(s),
+            Self::Many(o) => o,
+        };
+        let mut rest = p;
+        while let Some(i) = rest.find('\r') {
+            o.push_str(&rest[..i]);
+            o.push('\n');
+            rest = &rest[i + 1..];
+            if let Some(r) = rest.strip_prefix('\n') {
+                rest = r;
+            }
+        }
+        o.push_str(rest);
+        *self = Self::Many(o);
+    }
+
     fn push_str(&mut self, p: &'a str) {
         match self {
             Self::Empty => *self = Self::One(p),
@@ -732,7 +903,7 @@ fn parse_char_ref(digits: &str, radix: u32, at: usize) -> Result<char, XmlError>
     }
     let n = u32::from_str_radix(digits, radix).map_err(|_| bad())?;
     match char::from_u32(n) {
-        Some(c) if c != '\0' => Ok(c),
+        Some(c) if is_xml_char(c) => Ok(c),
         _ => Err(bad()),
     }
 }
@@ -796,14 +967,30 @@ fn is_integer(v: &str) -> bool {
 fn push_cdata(out: &mut String, v: &str) {
     out.push_str("<![CDATA[");
     let mut rest = v;
-    while let Some(i) = rest.find("]]>") {
-        // End the section between "]]" and ">", start a new one.
-        out.push_str(&rest[..i + 2]);
-        out.push_str("]]><![CDATA[");
-        rest = &rest[i + 2..];
+    while let Some(i) = rest.find(['\r', ']']) {
+        if rest.as_bytes()[i] == b'\r' {
+            // A raw CR would read back as LF (XML 1.0 §2.11): write it as a
+            // reference between two sections.
+            out.push_str(&rest[..i]);
+            out.push_str("]]>&#13;<![CDATA[");
+            rest = &rest[i + 1..];
+        } else if rest[i..].starts_with("]]>") {
+            // End the section between "]]" and ">", start a new one.
+            out.push_str(&rest[..i + 2]);
+            out.push_str("]]><![CDATA[");
+            rest = &rest[i + 2..];
+        } else {
+            out.push_str(&rest[..=i]);
+            rest = &rest[i + 1..];
+        }
     }
     out.push_str(rest);
     out.push_str("]]>");
+}
+
+/// The first character of `v` outside XML 1.0's `Char`, if any.
+fn forbidden_char(v: &str) -> Option<char> {
+    v.chars().find(|&c| !is_xml_char(c))
 }
 
 /// Encodes parameters under `<xml>`, sorted by name (a stable order): values
@@ -818,7 +1005,9 @@ fn push_cdata(out: &mut String, v: &str) {
 ///
 /// # Errors
 /// [`XmlErrorKind::InvalidName`] (with the field) for a name outside
-/// `[A-Za-z_][A-Za-z0-9_.-]*`.
+/// `[A-Za-z_][A-Za-z0-9_.-]*`; [`XmlErrorKind::InvalidChar`] (with the
+/// field) for a value holding a character XML 1.0 forbids (NUL, another C0
+/// control but TAB/LF/CR, U+FFFE, U+FFFF): no parser could read it back.
 pub fn encode<P: Params + ?Sized>(params: &P) -> Result<String, XmlError> {
     encode_root("xml", params)
 }
@@ -838,6 +1027,11 @@ pub fn encode_root<P: Params + ?Sized>(root: &str, params: &P) -> Result<String,
     for (k, v) in &pairs {
         if !is_valid_name(k) {
             return Err(XmlError::new(XmlErrorKind::InvalidName, 0).with_field(k));
+        }
+        if let Some(c) = forbidden_char(v) {
+            return Err(
+                XmlError::new(XmlErrorKind::InvalidChar { ch: u32::from(c) }, 0).with_field(k),
+            );
         }
         cap += 2 * k.len() + v.len() + 17;
     }
@@ -868,14 +1062,27 @@ pub fn encode_root<P: Params + ?Sized>(root: &str, params: &P) -> Result<String,
 /// notify: `<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>`.
 pub const NOTIFY_REPLY_SUCCESS: &str = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>";
 
-/// A notify reply: `SUCCESS`/`OK` when `ok`, otherwise `FAIL` with `msg`.
+/// A notify reply: `SUCCESS`/`OK` when `ok`, otherwise `FAIL` with `msg` (a
+/// character XML 1.0 forbids in `msg` is written as U+FFFD, so the reply
+/// always parses).
 #[must_use]
 pub fn notify_reply(ok: bool, msg: &str) -> String {
     if ok {
         return String::from(NOTIFY_REPLY_SUCCESS);
     }
     let mut out = String::from("<xml><return_code><![CDATA[FAIL]]></return_code><return_msg>");
-    push_cdata(&mut out, msg);
+    // Infallible, so a character XML 1.0 forbids becomes U+FFFD rather than
+    // a reply no parser could read.
+    let msg: Cow<'_, str> = if forbidden_char(msg).is_some() {
+        Cow::Owned(
+            msg.chars()
+                .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(msg)
+    };
+    push_cdata(&mut out, &msg);
     out.push_str("</return_msg></xml>");
     out
 }

@@ -16,7 +16,9 @@ use wxpay_core::{
 
 // WeChat's official example (security spec 4_3).
 const KEY: &str = "192006250b4c09247ec02edce69f6a2d";
-const MASKED: &str = "19****************************2d";
+/// The key as the doctor shows it: `sha256:` + the first 4 bytes of its
+/// SHA-256 (computed independently: `printf %s KEY | sha256sum`).
+const MASKED: &str = "sha256:4ad1bc7c";
 const PARAMS: [(&str, &str); 5] = [
     ("appid", "wxd930ea5d5a258f4f"),
     ("mch_id", "10000100"),
@@ -26,11 +28,11 @@ const PARAMS: [(&str, &str); 5] = [
 ];
 const STRING_A: &str = "appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA";
 const SECRET: &str = "3a9f2c81d7e04b56a1c3e5f7092b4d6e";
-const SECRET_MASKED: &str = "3a****************************6e";
+const SECRET_MASKED: &str = "sha256:829d3f1b";
 
 // The official paySign example.
 const PAY_KEY: &str = "qazwsxedcrfvtgbyhnujmikolp111111";
-const PAY_MASKED: &str = "qa****************************11";
+const PAY_MASKED: &str = "sha256:fad5c34d";
 const PAY: [(&str, &str); 5] = [
     ("appId", "wxd678efh567hg6787"),
     ("timeStamp", "1490840662"),
@@ -546,7 +548,8 @@ fn api_key_case() {
     assert_confirmed(
         &d,
         code::API_KEY_CASE,
-        Some(&format!("{STRING_A}&key=19****************************2D")),
+        // The uppercased key, fingerprinted as itself.
+        Some(&format!("{STRING_A}&key=sha256:0d07a378")),
     );
     assert_no_secret(&d, &[&upper]);
 }
@@ -985,4 +988,56 @@ proptest! {
         prop_assert!(!dbg.contains(&secret), "secret in {}", dbg);
         prop_assert!(!disp.contains(&secret));
     }
+}
+
+#[test]
+fn finding_codes_are_one_enum_with_stable_distinct_texts() {
+    use wxpay_core::diagnose::FindingCode;
+    let texts: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+    let mut sorted = texts.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), texts.len(), "duplicate code text");
+    for t in &texts {
+        assert!(
+            t.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "{t}"
+        );
+    }
+    assert_eq!(FindingCode::WrongKey.as_str(), code::WRONG_KEY);
+    assert_eq!(
+        FindingCode::OrderSignReusedAsPaySign.to_string(),
+        "ORDER_SIGN_REUSED_AS_PAYSIGN"
+    );
+    assert_eq!(texts.len(), 32);
+}
+
+#[test]
+fn no_character_of_the_key_is_shown_only_a_fingerprint() {
+    // The correct string and every finding show the fingerprint; neither the
+    // first nor the last two characters of the key survive (the old mask
+    // kept them).
+    let d = diagnose(
+        &PARAMS,
+        &key(),
+        &md5(&format!("{STRING_A}&key={KEY}")).to_lowercase(),
+        &opts(),
+    );
+    let all = format!("{d}\n{d:?}");
+    assert!(all.contains(MASKED), "{all}");
+    assert!(!all.contains("19*") && !all.contains("*2d"), "{all}");
+    assert_eq!(ApiKey::new(KEY).masked(), MASKED);
+    assert_eq!(ApiKey::new(KEY).fingerprint(), MASKED);
+    // A short key is all stars: 4 bytes of its hash could be reversed.
+    assert_eq!(ApiKey::new("abc1234").fingerprint(), "*******");
+    let o = DiagnoseOptions {
+        app_secret: Some(SECRET),
+        ..opts()
+    };
+    let dbg = format!("{o:?}");
+    assert!(
+        dbg.contains(SECRET_MASKED) && !dbg.contains("3a9f"),
+        "{dbg}"
+    );
 }

@@ -386,3 +386,67 @@ fn order_final_names_the_state() {
         assert_eq!(code(open), None, "{open:?}");
     }
 }
+
+#[test]
+fn amounts_are_positive_and_within_wechats_int() {
+    assert_eq!(rules::MAX_FEE, 2_147_483_647);
+    // unifiedorder: (total_fee, accepted)
+    for (fee, ok) in [
+        ("1", true),
+        ("2147483647", true),
+        ("2147483648", false),
+        ("9223372036854775807", false),
+        ("0", false),
+        ("-1", false),
+        ("-9223372036854775808", false),
+    ] {
+        let mut p = jsapi_order();
+        p.insert("total_fee".into(), fee.into());
+        let r = UnifiedOrderRequest::from_params(&p).unwrap().validate();
+        if ok {
+            r.unwrap_or_else(|f| panic!("{fee}: {f:?}"));
+        } else {
+            assert!(protocol(r).contains("total_fee"), "{fee}");
+        }
+    }
+    // refund: both amounts, PARAM_ERROR.
+    let base = map(&[
+        ("out_trade_no", "20150806125346"),
+        ("out_refund_no", "R20150806125346"),
+        ("total_fee", "2147483647"),
+        ("refund_fee", "2147483647"),
+    ]);
+    RefundRequest::from_params(&base)
+        .unwrap()
+        .validate()
+        .unwrap();
+    for (f, v) in [
+        ("total_fee", "2147483648"),
+        ("total_fee", "9223372036854775807"),
+        ("refund_fee", "9223372036854775807"),
+    ] {
+        let mut p = base.clone();
+        p.insert(f.into(), v.into());
+        business(
+            ErrCode::ParamError,
+            RefundRequest::from_params(&p).unwrap().validate(),
+        );
+    }
+}
+
+#[test]
+fn money_arithmetic_is_checked() {
+    assert!(rules::is_valid_fee(1) && rules::is_valid_fee(rules::MAX_FEE));
+    assert!(!rules::is_valid_fee(0) && !rules::is_valid_fee(rules::MAX_FEE + 1));
+    assert_eq!(rules::checked_fee_sum([1, 2, 3]), Some(6));
+    assert_eq!(rules::checked_fee_sum([]), Some(0));
+    assert_eq!(rules::checked_fee_sum([i64::MAX, 1]), None);
+    assert_eq!(rules::checked_fee_sum([5, -1]), None);
+    // The overflow of issue 17 item 6: a refund of the full amount after a
+    // refund of 1, on total_fee = i64::MAX, must not fit.
+    assert!(rules::refund_fits(100, 30, 70));
+    assert!(!rules::refund_fits(100, 30, 71));
+    assert!(!rules::refund_fits(i64::MAX, 1, i64::MAX));
+    assert!(!rules::refund_fits(100, -5, 10));
+    assert!(!rules::refund_fits(100, 0, -1));
+}

@@ -39,7 +39,11 @@ fn value() -> impl Strategy<Value = String> {
         Just("😀".to_owned()),
         Just("👨‍👩‍👧".to_owned()),
         "[a-zA-Z0-9]{1,8}",
-        any::<char>().prop_map(String::from),
+        // Any character XML 1.0 allows (the codec refuses the others; see
+        // `xml_encode_refuses_forbidden_characters`).
+        any::<char>()
+            .prop_filter("an XML 1.0 Char", |c| xml::is_xml_char(*c))
+            .prop_map(String::from),
         "\\PC{0,6}",
     ];
     prop_oneof![
@@ -133,6 +137,22 @@ proptest! {
         let e = xml::encode(&m).unwrap_err();
         prop_assert_eq!(e.kind, xml::XmlErrorKind::InvalidName);
         prop_assert!(e.field.is_some());
+    }
+
+    /// A value holding a character XML 1.0 forbids is refused, naming its
+    /// field, and never written.
+    #[test]
+    fn xml_encode_refuses_forbidden_characters(
+        m in map(),
+        pre in value(),
+        c in prop_oneof![proptest::char::range('\0', '\u{1F}'), Just('\u{FFFE}'), Just('\u{FFFF}')],
+    ) {
+        prop_assume!(!matches!(c, '\t' | '\n' | '\r'));
+        let mut m = m;
+        m.insert("zz_bad".to_owned(), format!("{pre}{c}"));
+        let e = xml::encode(&m).unwrap_err();
+        prop_assert_eq!(e.kind, xml::XmlErrorKind::InvalidChar { ch: u32::from(c) });
+        prop_assert_eq!(e.field.as_deref(), Some("zz_bad"));
     }
 
     /// sign then verify succeeds for both types, with the type given and

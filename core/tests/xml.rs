@@ -576,7 +576,8 @@ fn rejections() -> Vec<Reject> {
         reject(
             "trailing_nul",
             b"<xml/>\0".to_vec(),
-            K::UnexpectedText,
+            // A character XML 1.0 forbids is reported as such.
+            K::InvalidChar { ch: 0 },
             |_| 6,
             None,
         ),
@@ -751,7 +752,8 @@ fn accepted_forms() {
         (
             "whitespace_is_kept",
             "<xml><a>  x  </a><b> </b><c>\r\n</c><d><![CDATA[ \t ]]></d></xml>",
-            &[("a", "  x  "), ("b", " "), ("c", "\r\n"), ("d", " \t ")],
+            // CR LF reads as LF (XML 1.0 §2.11).
+            &[("a", "  x  "), ("b", " "), ("c", "\n"), ("d", " \t ")],
         ),
         (
             "whitespace_in_tags",
@@ -1150,4 +1152,205 @@ fn mutated_documents_never_panic() {
             assert_eq!(back, m.to_param_map());
         }
     }
+}
+
+// ---------------------------------------------------------------- XML 1.0 Char
+
+/// Characters outside XML 1.0's `Char` production (W3C XML 1.0, 5th ed.,
+/// §2.2: `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+/// [#x10000-#x10FFFF]`) that UTF-8 can carry.
+const FORBIDDEN: &[char] = &[
+    '\0', '\u{1}', '\u{8}', '\u{B}', '\u{C}', '\u{E}', '\u{1B}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+];
+
+/// Characters at the edges of `Char` that must keep being accepted.
+const ALLOWED: &[char] = &[
+    '\t',
+    '\n',
+    ' ',
+    '\u{7F}',
+    '\u{85}',
+    '\u{9F}',
+    '\u{D7FF}',
+    '\u{E000}',
+    '\u{FFFD}',
+    '\u{10000}',
+    '\u{10FFFF}',
+];
+
+#[test]
+fn raw_forbidden_characters_are_refused_wherever_they_stand() {
+    // (where, document with X for the character, field)
+    let places: &[(&str, &str, Option<&str>)] = &[
+        ("text", "<xml><a>1X2</a></xml>", Some("a")),
+        ("text_alone", "<xml><a>X</a></xml>", Some("a")),
+        ("cdata", "<xml><a><![CDATA[1X2]]></a></xml>", Some("a")),
+        ("after_reference", "<xml><a>&amp;X</a></xml>", Some("a")),
+        ("second_field", "<xml><a>1</a><b>2X</b></xml>", Some("b")),
+        ("comment", "<xml><!-- X --><a>1</a></xml>", None),
+        ("comment_in_field", "<xml><a>1<!--X-->2</a></xml>", None),
+        ("between_fields", "<xml><a>1</a>X<b>2</b></xml>", None),
+        (
+            "declaration",
+            "<?xml version=\"1.0\" X?><xml><a>1</a></xml>",
+            None,
+        ),
+        ("after_root", "<xml><a>1</a></xml>X", None),
+    ];
+    for &c in FORBIDDEN {
+        for (place, doc, field) in places {
+            let doc = doc.replace('X', c.encode_utf8(&mut [0; 4]));
+            let e = decode_err(doc.as_bytes(), &DecodeOptions::default());
+            let want = doc.find(c).unwrap();
+            assert_eq!(
+                e.kind,
+                XmlErrorKind::InvalidChar { ch: u32::from(c) },
+                "{place} U+{:04X}",
+                u32::from(c)
+            );
+            assert_eq!(e.offset, want, "{place} U+{:04X}", u32::from(c));
+            assert_eq!(e.field.as_deref(), *field, "{place} U+{:04X}", u32::from(c));
+            assert_eq!(e.code(), "ERR_XML_CHAR");
+        }
+    }
+}
+
+#[test]
+fn an_earlier_error_is_reported_before_a_later_forbidden_character() {
+    let e = decode_err(b"<xml><a x=\"1\">\0</a></xml>", &DecodeOptions::default());
+    assert_eq!(e.kind, XmlErrorKind::Attribute);
+    let e = decode_err(b"<xml><a>\x01</a><a>2</a></xml>", &DecodeOptions::default());
+    assert_eq!(e.kind, XmlErrorKind::InvalidChar { ch: 1 });
+}
+
+#[test]
+fn allowed_characters_at_the_edges_of_char_are_kept() {
+    for &c in ALLOWED {
+        for doc in ["<xml><a>1X2</a></xml>", "<xml><a><![CDATA[1X2]]></a></xml>"] {
+            let doc = doc.replace('X', c.encode_utf8(&mut [0; 4]));
+            let m = xml::decode(doc.as_bytes()).unwrap_or_else(|e| panic!("{doc:?}: {e}"));
+            assert_eq!(m.get("a"), Some(format!("1{c}2").as_str()));
+        }
+    }
+}
+
+#[test]
+fn character_references_must_name_an_xml_char() {
+    let refused = [
+        "&#0;",
+        "&#1;",
+        "&#x1;",
+        "&#8;",
+        "&#xB;",
+        "&#xc;",
+        "&#31;",
+        "&#x1F;",
+        "&#xFFFE;",
+        "&#xFFFF;",
+        "&#65535;",
+        "&#xD800;",
+        "&#xDFFF;",
+        "&#x110000;",
+    ];
+    for r in refused {
+        let doc = format!("<xml><a>x{r}</a></xml>");
+        let e = decode_err(doc.as_bytes(), &DecodeOptions::default());
+        assert_eq!(e.kind, XmlErrorKind::InvalidCharRef, "{r}");
+        assert_eq!(e.offset, doc.find('&').unwrap(), "{r}");
+        assert_eq!(e.field.as_deref(), Some("a"), "{r}");
+        assert_eq!(e.code(), "ERR_XML_CHAR_REF");
+    }
+    let accepted = [
+        ("&#9;", '\t'),
+        ("&#xA;", '\n'),
+        ("&#13;", '\r'),
+        ("&#x20;", ' '),
+        ("&#x7F;", '\u{7F}'),
+        ("&#xD7FF;", '\u{D7FF}'),
+        ("&#xE000;", '\u{E000}'),
+        ("&#xFFFD;", '\u{FFFD}'),
+        ("&#x10000;", '\u{10000}'),
+        ("&#x10FFFF;", '\u{10FFFF}'),
+    ];
+    for (r, c) in accepted {
+        let doc = format!("<xml><a>x{r}</a></xml>");
+        let m = xml::decode(doc.as_bytes()).unwrap_or_else(|e| panic!("{r}: {e}"));
+        assert_eq!(m.get("a"), Some(format!("x{c}").as_str()), "{r}");
+    }
+}
+
+#[test]
+fn line_ends_are_normalised_as_a_conforming_parser_does() {
+    // (content as sent, value as read); XML 1.0 §2.11.
+    let cases: &[(&str, &str)] = &[
+        ("a\r\nb", "a\nb"),
+        ("a\rb", "a\nb"),
+        ("a\r\r\nb", "a\n\nb"),
+        ("a\n\rb", "a\n\nb"),
+        ("\r", "\n"),
+        ("a\r", "a\n"),
+        ("<![CDATA[a\r\nb]]>", "a\nb"),
+        ("<![CDATA[a\r]]>\nb", "a\n\nb"),
+        ("a\r&amp;\r\nb", "a\n&\nb"),
+        // A CR given as a reference is not a line end: it stays.
+        ("a&#13;\nb", "a\r\nb"),
+        ("a&#xD;&#xA;b", "a\r\nb"),
+        ("a\tb\nc", "a\tb\nc"),
+    ];
+    for (sent, read) in cases {
+        let doc = format!("<?xml version=\"1.0\"?>\r\n<xml>\r\n<a>{sent}</a>\r\n</xml>\r\n");
+        let m = xml::decode(doc.as_bytes()).unwrap_or_else(|e| panic!("{sent:?}: {e}"));
+        assert_eq!(m.get("a"), Some(*read), "{sent:?}");
+    }
+}
+
+#[test]
+fn a_crlf_value_is_verified_as_the_merchants_parser_reads_it() {
+    // The value a conforming parser hands the merchant is `a\nb`: a sign
+    // over `a\r\nb` must not verify, a sign over `a\nb` must.
+    let key = ApiKey::new("192006250b4c09247ec02edce69f6a2d");
+    let over = |v: &str| wxpay_core::sign(&[("attach", v), ("mch_id", "1")], &key, SignType::Md5);
+    for (signed_value, verifies) in [("a\nb", true), ("a\r\nb", false)] {
+        let doc = format!(
+            "<xml><attach><![CDATA[a\r\nb]]></attach><mch_id>1</mch_id><sign>{}</sign></xml>",
+            over(signed_value)
+        );
+        let m = xml::decode(doc.as_bytes()).unwrap();
+        assert_eq!(verify(&m, &key, None).is_ok(), verifies, "{signed_value:?}");
+    }
+}
+
+#[test]
+fn the_encoder_refuses_forbidden_characters_and_keeps_cr() {
+    for &c in FORBIDDEN {
+        let v = format!("x{c}y");
+        let e = xml::encode(&[("a", "1"), ("attach", v.as_str())]).unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::InvalidChar { ch: u32::from(c) });
+        assert_eq!(e.field.as_deref(), Some("attach"));
+        assert_eq!(e.code(), "ERR_XML_CHAR");
+    }
+    for v in ["a\r\nb", "\r", "a\rb]]>c\r", "]]>\r]]>", "a\n\tb"] {
+        let x = xml::encode(&[("attach", v)]).unwrap();
+        assert!(!x.contains('\r'), "a raw CR was written: {x:?}");
+        assert_eq!(
+            xml::decode(x.as_bytes()).unwrap().get("attach"),
+            Some(v),
+            "{x}"
+        );
+    }
+    for &c in ALLOWED {
+        let v = format!("x{c}y");
+        let x = xml::encode(&[("attach", v.as_str())]).unwrap();
+        assert_eq!(
+            xml::decode(x.as_bytes()).unwrap().get("attach"),
+            Some(v.as_str())
+        );
+    }
+}
+
+#[test]
+fn a_notify_reply_never_carries_a_forbidden_character() {
+    let body = xml::notify_reply(false, "bad\0sign\u{FFFF}\r\n");
+    let m = xml::decode(body.as_bytes()).unwrap();
+    assert_eq!(m.get("return_msg"), Some("bad\u{FFFD}sign\u{FFFD}\r\n"));
 }

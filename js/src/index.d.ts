@@ -53,22 +53,31 @@ export interface RequestPaymentObject {
   [extra: string]: ParamValue | ((...args: any[]) => unknown);
 }
 
-/** Stable error codes (the `code` property of every error the package throws). */
+/**
+ * Stable error codes: the `code` property of every error the package throws.
+ * Exactly wxpay-core's `Error::ALL_CODES` (sign type, paySign values, XML,
+ * req_info) but the three that `verify` reports as `false` (no sign, a
+ * malformed sign, a mismatch), plus the codes of the JS layer: `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` /
+ * `ERR_INVALID_PARAM_TYPE` (a JS argument of the wrong type or value),
+ * `ERR_NOT_INITIALIZED` (web/Mini Program: a call before `init()` or
+ * `initDoctor()`), `ERR_NO_RANDOM` (no synchronous random source for `nonce()`),
+ * `ERR_NO_WASM` (Mini Program: no `WXWebAssembly`, base library < 2.13.0) and
+ * `ERR_INTERNAL` (a malformed call into the wasm module: a bug in the package).
+ * A test in the repository fails when this list and the code drift apart.
+ */
 export type ErrorCode =
   | 'ERR_INVALID_ARG_TYPE'
   | 'ERR_INVALID_ARG_VALUE'
   | 'ERR_INVALID_PARAM_TYPE'
   | 'ERR_INVALID_VALUE'
   | 'ERR_UNSUPPORTED_SIGN_TYPE'
-  | 'ERR_MISSING_SIGN'
-  | 'ERR_MALFORMED_SIGN'
-  | 'ERR_SIGN_MISMATCH'
   | 'ERR_XML_TOO_LARGE'
   | 'ERR_XML_NOT_UTF8'
   | 'ERR_XML_EMPTY'
   | 'ERR_XML_DOCTYPE'
   | 'ERR_XML_ENTITY'
   | 'ERR_XML_CHAR_REF'
+  | 'ERR_XML_CHAR'
   | 'ERR_XML_PI'
   | 'ERR_XML_ATTRIBUTE'
   | 'ERR_XML_ROOT'
@@ -85,7 +94,8 @@ export type ErrorCode =
   | 'ERR_REQ_INFO_UTF8'
   | 'ERR_NOT_INITIALIZED'
   | 'ERR_NO_RANDOM'
-  | 'ERR_WXPAY';
+  | 'ERR_NO_WASM'
+  | 'ERR_INTERNAL';
 
 /** Every error thrown is an `Error` (a `TypeError`/`RangeError` for bad arguments) with these properties. */
 export interface WxPayError extends Error {

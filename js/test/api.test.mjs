@@ -139,7 +139,8 @@ test('diagnose: lowercase hex is found and replayed, the key never shows', () =>
   assert.equal(f.confirmed, true);
   assert.equal(
     f.signedString,
-    'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=19****************************2d'
+    // The key shows as its fingerprint (sha256: + 4 bytes of its SHA-256), no character of it.
+    'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=sha256:4ad1bc7c'
   );
   assert.equal(typeof f.summary, 'string');
   assert.equal(typeof f.summaryZh, 'string');

@@ -43,6 +43,11 @@ const XML_CASES = [
   ['ERR_XML_TEXT', '<xml>junk<a>1</a></xml>', {}],
   ['ERR_XML_EOF', '<xml><a>1', { field: 'a' }],
   ['ERR_XML_CHAR_REF', '<xml><a>&#0;</a></xml>', { field: 'a' }],
+  ['ERR_XML_CHAR_REF', '<xml><a>x&#xFFFF;</a></xml>', { field: 'a', offset: 9 }],
+  // XML 1.0 §2.2: raw controls (but TAB/LF/CR), U+FFFE and U+FFFF are refused.
+  ['ERR_XML_CHAR', '<xml><a>a\u0001b</a></xml>', { field: 'a', offset: 9 }],
+  ['ERR_XML_CHAR', '<xml><a><![CDATA[\u0000]]></a></xml>', { field: 'a', offset: 17 }],
+  ['ERR_XML_CHAR', '<xml><a>\uFFFF</a></xml>', { field: 'a', offset: 8 }],
   ['ERR_XML_EMPTY', '', {}],
   ['ERR_XML_SYNTAX', '<xml><a>1 & 2</a></xml>', { field: 'a' }],
   ['ERR_XML_TOO_LARGE', `<xml><a>${'x'.repeat(1 << 20)}</a></xml>`, {}],
@@ -67,6 +72,17 @@ test('the billion laughs and external entities are refused before any expansion'
 
 test('toXml refuses names the codec cannot write', () => {
   for (const name of ['1a', 'a b', 'a<b', '', 'é']) expectCode(() => toXml({ [name]: 'x' }), 'ERR_XML_NAME', { field: name });
+});
+
+test('toXml refuses values no XML parser could read back, and keeps a CR', () => {
+  for (const v of ['a\u0000b', '\u0001', 'x\u001f', '\uFFFE', 'a\uFFFF']) {
+    expectCode(() => toXml({ attach: v, b: '1' }), 'ERR_XML_CHAR', { field: 'attach' });
+  }
+  const xml = toXml({ attach: 'a\r\nb' });
+  assert.ok(!xml.includes('\r'), xml);
+  assert.equal(parseXml(xml).attach, 'a\r\nb');
+  // A raw CR LF reads as LF, as in every conforming parser (XML 1.0 §2.11).
+  assert.equal(parseXml('<xml><a>a\r\nb</a></xml>').a, 'a\nb');
 });
 
 test('sign types are exact', () => {

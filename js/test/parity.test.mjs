@@ -84,19 +84,31 @@ test(`sign and verify agree with node:crypto on ${CASES} random cases (seed ${SE
   }
 });
 
+// XML 1.0 §2.2 Char: no C0 control but TAB/LF/CR, no U+FFFE/U+FFFF.
+const FORBIDDEN_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
 test(`toXml then parseXml gives the params back on ${CASES} random cases (seed ${SEED})`, () => {
   const r = prng(SEED + 1);
+  let forbidden = 0;
   for (let i = 0; i < CASES; i++) {
     const { params, pairs } = randomCase(r, true);
     // Lone surrogates cannot be encoded in UTF-8: they come back as U+FFFD.
     const want = Object.fromEntries(pairs.map(([k, v]) => [k, v.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')]));
     const ctx = `seed ${SEED + 1} case ${i}: ${JSON.stringify(want)}`;
+    // A character XML 1.0 forbids (NUL, U+FFFF among CHARS) is refused, not written.
+    if (pairs.some(([, v]) => FORBIDDEN_IN_XML.test(v))) {
+      assert.throws(() => toXml(params), (e) => e.code === 'ERR_XML_CHAR', ctx);
+      forbidden++;
+      continue;
+    }
     const xml = toXml(params);
     assert.deepEqual(parseXml(xml), want, `string ${ctx}`);
     assert.deepEqual(parseXml(Buffer.from(xml)), want, `bytes ${ctx}`);
     const signed = parseXml(toXml({ ...params, sign: sign(params, 'k') }));
     assert.equal(verify(signed, 'k'), true, `notify round trip ${ctx}`);
   }
+  // Both paths were taken.
+  assert.ok(forbidden > 0 && forbidden < CASES, `${forbidden} of ${CASES} refused`);
 });
 
 test('fixed cases from wxpay-core\'s own tests and docs', () => {

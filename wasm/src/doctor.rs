@@ -11,7 +11,7 @@ use crate::{Flat, bad_call, parse_sign_type, set, strs};
 
 fn finding_object(f: &Finding) -> Object {
     let obj = Object::new();
-    set(&obj, "code", &JsValue::from_str(f.code));
+    set(&obj, "code", &JsValue::from_str(f.code.as_str()));
     set(&obj, "confirmed", &JsValue::from_bool(f.confirmed));
     set(&obj, "summary", &JsValue::from_str(&f.summary));
     set(&obj, "summaryZh", &JsValue::from_str(&f.summary_zh));
@@ -23,7 +23,11 @@ fn finding_object(f: &Finding) -> Object {
             .map_or(JsValue::NULL, JsValue::from_str),
     );
     set(&obj, "fix", &JsValue::from_str(&f.fix));
-    let related: Array = f.related.iter().map(|c| JsValue::from_str(c)).collect();
+    let related: Array = f
+        .related
+        .iter()
+        .map(|c| JsValue::from_str(c.as_str()))
+        .collect();
     set(&obj, "related", &related);
     obj
 }
@@ -95,7 +99,11 @@ pub fn diagnose_list(
         Some(_) => {
             let err: JsValue =
                 js_sys::RangeError::new("options.kind must be \"api\" or \"paySign\"").into();
-            set(&err, "code", &JsValue::from_str("ERR_INVALID_ARG_VALUE"));
+            set(
+                &err,
+                "code",
+                &JsValue::from_str(crate::codes::ERR_INVALID_ARG_VALUE),
+            );
             return Err(err);
         }
     };

@@ -61,9 +61,22 @@ fn strs(items: &[String]) -> Vec<&str> {
     items.iter().map(String::as_str).collect()
 }
 
-/// The stable `code` of an error, e.g. `ERR_XML_DOCTYPE`.
+/// The stable `code` of an error, e.g. `ERR_XML_DOCTYPE`: always
+/// [`Error::code`], the one source of core's codes ([`Error::ALL_CODES`]).
 fn error_code(e: &Error) -> &'static str {
     e.code()
+}
+
+/// The codes this adapter raises itself, besides core's ([`Error::ALL_CODES`]).
+/// The facade (`js/src/api.js`) and the generated entry points
+/// (`js/scripts/build.mjs`) raise a few more; `js/src/index.d.ts` declares
+/// them all, and `core/tests/error_codes.rs` fails when the lists drift.
+pub mod codes {
+    /// The facade called an export with a malformed packed call, or called
+    /// back into the scratch buffers re-entrantly: a bug in the package.
+    pub const ERR_INTERNAL: &str = "ERR_INTERNAL";
+    /// A string option outside its set (the doctor's `kind`).
+    pub const ERR_INVALID_ARG_VALUE: &str = "ERR_INVALID_ARG_VALUE";
 }
 
 fn set(obj: &JsValue, name: &str, value: &JsValue) {
@@ -95,7 +108,7 @@ fn xml_details(err: &JsValue, x: &XmlError) {
 /// facade, reported rather than trusted.
 fn bad_call() -> JsValue {
     let err: JsValue = js_sys::Error::new("wxpay-wasm: malformed call from the JS facade").into();
-    set(&err, "code", &JsValue::from_str("ERR_INTERNAL"));
+    set(&err, "code", &JsValue::from_str(codes::ERR_INTERNAL));
     err
 }
 

@@ -169,6 +169,12 @@ impl UnifiedOrderRequest {
         if self.total_fee.is_some_and(|f| f <= 0) {
             return Err(Failure::format("total_fee", "必须是大于0的整数，单位为分"));
         }
+        if self.total_fee.is_some_and(|f| !rules::is_valid_fee(f)) {
+            return Err(Failure::format(
+                "total_fee",
+                "超出范围：最大为2147483647，单位为分",
+            ));
+        }
         if !is_ip(opt(&self.spbill_create_ip)) {
             return Err(Failure::format("spbill_create_ip", "必须是IPv4或IPv6地址"));
         }
@@ -361,6 +367,9 @@ impl RefundRequest {
         };
         if total <= 0 || refund <= 0 {
             return Err(param_error("金额必须是大于0的整数，单位为分"));
+        }
+        if !rules::is_valid_fee(total) || !rules::is_valid_fee(refund) {
+            return Err(param_error("金额超出范围：最大为2147483647，单位为分"));
         }
         if refund > total {
             return Err(param_error("退款金额不能大于订单金额"));

@@ -44,6 +44,54 @@ pub const OUT_TRADE_NO_MAX: usize = 32;
 /// Minimum `out_trade_no` length on the current documentation pages.
 pub const OUT_TRADE_NO_MIN: usize = 6;
 
+/// The largest amount in fen (`total_fee`, `refund_fee`, …): 2^31 − 1 =
+/// 2 147 483 647 fen (¥21 474 836.47).
+///
+/// Source: WeChat's v2 pages type every amount as `Int`, "单位为分"
+/// (unifiedorder `total_fee`, refund `total_fee`/`refund_fee`:
+/// pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1 and chapter=9_4),
+/// and v3 types `amount.total` as `int`; the SDKs merchants use carry
+/// these fields as a 32-bit `Integer` (WxJava's `WxPayUnifiedOrderRequest`,
+/// `WxPayOrderNotifyResult`), so a larger amount cannot come back through
+/// them. Production's parser itself reads the field as a 64-bit signed
+/// integer (its message for a non-integer, "此字段需要一个合法的 64 位有符号整数",
+/// Javen205/IJPay#81, 2024), so the bound is not where parsing fails: it
+/// is the strictest type on the documented path, chosen so that nothing
+/// passes here that a WeChat client cannot represent (docs/protocol.md
+/// §2.4). Per-merchant and per-card limits are far lower and not modelled.
+pub const MAX_FEE: i64 = 2_147_483_647;
+
+/// Whether `fen` is a valid amount: a positive integer no larger than
+/// [`MAX_FEE`].
+#[must_use]
+pub const fn is_valid_fee(fen: i64) -> bool {
+    fen >= 1 && fen <= MAX_FEE
+}
+
+/// The sum of amounts in fen (e.g. the refunds of one order so far):
+/// `None` when a term is negative or the sum overflows `i64`, never a
+/// wrapped value. Each term of a valid order is at most [`MAX_FEE`], so
+/// a sum of valid amounts only fails for absurd inputs; callers treat
+/// `None` as "over the limit".
+#[must_use]
+pub fn checked_fee_sum<I: IntoIterator<Item = i64>>(fees: I) -> Option<i64> {
+    fees.into_iter()
+        .try_fold(0i64, |acc, f| if f < 0 { None } else { acc.checked_add(f) })
+}
+
+/// Whether a refund of `refund_fee` fits what is left of `total_fee` after
+/// `refunded` (the sum of earlier refunds), in checked arithmetic: `false`
+/// for any negative input or overflow, where a plain `refunded + refund_fee
+/// > total_fee` could wrap and say yes.
+#[must_use]
+pub fn refund_fits(total_fee: i64, refunded: i64, refund_fee: i64) -> bool {
+    refund_fee >= 0
+        && refunded >= 0
+        && refunded
+            .checked_add(refund_fee)
+            .is_some_and(|sum| sum <= total_fee)
+}
+
 /// The sandbox accepts MD5 only.
 pub const SANDBOX_SIGN_TYPE: SignType = SignType::Md5;
 
