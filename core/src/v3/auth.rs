@@ -69,7 +69,10 @@ impl Authorization {
     /// [`V3Error::AuthDuplicate`], [`V3Error::AuthUnknownItem`],
     /// [`V3Error::AuthMissingItem`], [`V3Error::AuthSyntax`].
     pub fn parse(header: &str) -> Result<Self, V3Error> {
-        let Some(rest) = header.strip_prefix(SCHEME).and_then(|r| r.strip_prefix(' ')) else {
+        let Some(rest) = header
+            .strip_prefix(SCHEME)
+            .and_then(|r| r.strip_prefix(' '))
+        else {
             let found = header.split(' ').next().unwrap_or("");
             return Err(V3Error::AuthScheme(clip(found)));
         };
@@ -119,7 +122,11 @@ impl Authorization {
                 i += 1;
             }
         }
-        let take = |k: usize| values[k].map(String::from).ok_or(V3Error::AuthMissingItem(ITEMS[k]));
+        let take = |k: usize| {
+            values[k]
+                .map(String::from)
+                .ok_or(V3Error::AuthMissingItem(ITEMS[k]))
+        };
         Ok(Self {
             mchid: take(0)?,
             nonce_str: take(1)?,
@@ -149,7 +156,10 @@ impl Authorization {
         url: &str,
         body: &[u8],
     ) -> Result<(), V3Error> {
-        key.verify(&request_message(method, url, &self.timestamp, &self.nonce_str, body), &self.signature)
+        key.verify(
+            &request_message(method, url, &self.timestamp, &self.nonce_str, body),
+            &self.signature,
+        )
     }
 }
 
@@ -162,7 +172,10 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<i64, V3Error> {
             reason: "Unix time in seconds: 1 to 10 decimal digits",
         });
     }
-    s.parse().map_err(|_| V3Error::InvalidValue { field: "timestamp", reason: "out of range" })
+    s.parse().map_err(|_| V3Error::InvalidValue {
+        field: "timestamp",
+        reason: "out of range",
+    })
 }
 
 /// Formats the header value, items in WeChat's documented order.

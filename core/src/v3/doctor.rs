@@ -123,26 +123,47 @@ struct Variant {
 
 fn finding(code: &'static str, confirmed: bool, summary: String) -> Finding {
     let fix = match code {
-        "SIGNATURE_VALID" => "the signature is right; if WeChat still refuses, check the other findings",
-        "AUTH_HEADER_INVALID" => "format the header as WECHATPAY2-SHA256-RSA2048 mchid=\"…\",nonce_str=\"…\",signature=\"…\",timestamp=\"…\",serial_no=\"…\"",
-        "SERIAL_MISMATCH" => "send the serial of the merchant API certificate (apiclient_cert.pem), uppercase hex",
+        "SIGNATURE_VALID" => {
+            "the signature is right; if WeChat still refuses, check the other findings"
+        }
+        "AUTH_HEADER_INVALID" => {
+            "format the header as WECHATPAY2-SHA256-RSA2048 mchid=\"…\",nonce_str=\"…\",signature=\"…\",timestamp=\"…\",serial_no=\"…\""
+        }
+        "SERIAL_MISMATCH" => {
+            "send the serial of the merchant API certificate (apiclient_cert.pem), uppercase hex"
+        }
         "SERIAL_LOWERCASE" => "send the certificate serial in uppercase hex",
         "SIGNATURE_NOT_BASE64" => "send the signature in standard base64 (+/ and = padding)",
         "SIGNATURE_LENGTH" => "send the whole signature: 344 base64 characters for RSA-2048",
-        "URL_SAFE_BASE64" => "encode with standard base64 (+/ and = padding), not the URL-safe alphabet",
+        "URL_SAFE_BASE64" => {
+            "encode with standard base64 (+/ and = padding), not the URL-safe alphabet"
+        }
         "HOST_IN_URL" => "sign only the path and query (/v3/…), without scheme and host",
         "QUERY_DROPPED" => "sign the path together with its ?query exactly as sent",
-        "BODY_RESERIALISED" => "sign the exact bytes you send: serialise once, sign that string, send that string",
-        "MILLISECOND_TIMESTAMP" => "use Unix time in seconds (10 digits), e.g. Math.floor(Date.now() / 1000)",
+        "BODY_RESERIALISED" => {
+            "sign the exact bytes you send: serialise once, sign that string, send that string"
+        }
+        "MILLISECOND_TIMESTAMP" => {
+            "use Unix time in seconds (10 digits), e.g. Math.floor(Date.now() / 1000)"
+        }
         "MISSING_FINAL_NEWLINE" => "end every line of the message with \\n, the last one too",
         "METHOD_CASE" => "sign the method in uppercase, as sent",
-        "WRONG_KEY" => "sign with the merchant private key (apiclient_key.pem); platform and WeChat Pay public keys only verify",
+        "WRONG_KEY" => {
+            "sign with the merchant private key (apiclient_key.pem); platform and WeChat Pay public keys only verify"
+        }
         "PACKAGE_PREFIX" => "sign and send package as prepay_id=<id>",
         "SIGN_TYPE_NOT_RSA" => "send signType: \"RSA\" for an API v3 order",
-        "V2_PAYSIGN" => "an API v3 order needs the RSA paySign (SHA256withRSA over appId\\ntimeStamp\\nnonceStr\\npackage\\n), not the v2 MD5/HMAC one",
+        "V2_PAYSIGN" => {
+            "an API v3 order needs the RSA paySign (SHA256withRSA over appId\\ntimeStamp\\nnonceStr\\npackage\\n), not the v2 MD5/HMAC one"
+        }
         _ => "compare the signed message byte for byte with what is sent",
     };
-    Finding { code, confirmed, summary, fix }
+    Finding {
+        code,
+        confirmed,
+        summary,
+        fix,
+    }
 }
 
 /// Run the doctor. Never fails: defects in the input become findings.
@@ -150,12 +171,21 @@ fn finding(code: &'static str, confirmed: bool, summary: String) -> Finding {
 pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
     let mut findings = Vec::new();
     let (signature, variants) = match input.signed {
-        Signed::Request { method, url, body, authorization } => {
+        Signed::Request {
+            method,
+            url,
+            body,
+            authorization,
+        } => {
             let auth = match Authorization::parse(authorization) {
                 Ok(a) => a,
                 Err(e) => {
                     findings.push(finding("AUTH_HEADER_INVALID", true, format!("{e}")));
-                    return Diagnosis { ok: false, findings, variants_tried: 0 };
+                    return Diagnosis {
+                        ok: false,
+                        findings,
+                        variants_tried: 0,
+                    };
                 }
             };
             check_serial(&auth.serial_no, input, &mut findings);
@@ -163,18 +193,31 @@ pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
                 findings.push(finding(
                     "MILLISECOND_TIMESTAMP",
                     false,
-                    format!("timestamp `{}` has 13 digits: milliseconds, not seconds", auth.timestamp),
+                    format!(
+                        "timestamp `{}` has 13 digits: milliseconds, not seconds",
+                        auth.timestamp
+                    ),
                 ));
             }
             let variants = request_variants(method, url, &auth.timestamp, &auth.nonce_str, body);
             (auth.signature, variants)
         }
-        Signed::PaySign { app_id, time_stamp, nonce_str, package, sign_type, pay_sign } => {
+        Signed::PaySign {
+            app_id,
+            time_stamp,
+            nonce_str,
+            package,
+            sign_type,
+            pay_sign,
+        } => {
             if sign_type != "RSA" {
                 findings.push(finding(
                     "SIGN_TYPE_NOT_RSA",
                     false,
-                    format!("signType is `{}`, API v3 needs `RSA`", crate::v3::error::clip(sign_type)),
+                    format!(
+                        "signType is `{}`, API v3 needs `RSA`",
+                        crate::v3::error::clip(sign_type)
+                    ),
                 ));
             }
             if time_stamp.len() == 13 && time_stamp.bytes().all(|b| b.is_ascii_digit()) {
@@ -184,16 +227,31 @@ pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
                     format!("timeStamp `{time_stamp}` has 13 digits: milliseconds, not seconds"),
                 ));
             }
-            if let Some(f) = v2_pay_sign(input, app_id, time_stamp, nonce_str, package, sign_type, pay_sign) {
+            if let Some(f) = v2_pay_sign(
+                input, app_id, time_stamp, nonce_str, package, sign_type, pay_sign,
+            ) {
                 findings.push(f);
-                return Diagnosis { ok: false, findings, variants_tried: 0 };
+                return Diagnosis {
+                    ok: false,
+                    findings,
+                    variants_tried: 0,
+                };
             }
-            (String::from(pay_sign), pay_sign_variants(app_id, time_stamp, nonce_str, package))
+            (
+                String::from(pay_sign),
+                pay_sign_variants(app_id, time_stamp, nonce_str, package),
+            )
         }
     };
     let sig = match decode_signature(&signature, input.merchant, &mut findings) {
         Some(s) => s,
-        None => return Diagnosis { ok: false, findings, variants_tried: 0 },
+        None => {
+            return Diagnosis {
+                ok: false,
+                findings,
+                variants_tried: 0,
+            };
+        }
     };
     let mut keys: Vec<(&str, &VerifyKey)> = vec![("merchant key", input.merchant)];
     keys.extend(input.others.iter().map(|c| (c.label, c.key)));
@@ -205,10 +263,26 @@ pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
                 continue;
             }
             if ki == 0 && v.codes.is_empty() {
-                findings.insert(0, finding("SIGNATURE_VALID", true, String::from("the signature verifies over the correct message with the merchant key")));
+                findings.insert(
+                    0,
+                    finding(
+                        "SIGNATURE_VALID",
+                        true,
+                        String::from(
+                            "the signature verifies over the correct message with the merchant key",
+                        ),
+                    ),
+                );
             }
             if ki > 0 {
-                findings.insert(0, finding("WRONG_KEY", true, format!("signed with the key of the {label}, not the merchant key")));
+                findings.insert(
+                    0,
+                    finding(
+                        "WRONG_KEY",
+                        true,
+                        format!("signed with the key of the {label}, not the merchant key"),
+                    ),
+                );
             }
             for code in v.codes.iter().rev() {
                 findings.insert(0, finding(code, true, v.detail.clone()));
@@ -218,8 +292,14 @@ pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
                     f.confirmed = true;
                 }
             }
-            let ok = findings.iter().all(|f| f.code == "SIGNATURE_VALID" || !f.confirmed);
-            return Diagnosis { ok, findings, variants_tried: tried };
+            let ok = findings
+                .iter()
+                .all(|f| f.code == "SIGNATURE_VALID" || !f.confirmed);
+            return Diagnosis {
+                ok,
+                findings,
+                variants_tried: tried,
+            };
         }
     }
     findings.push(finding(
@@ -227,27 +307,44 @@ pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
         false,
         format!("none of {tried} (message, key) combinations reproduces the signature"),
     ));
-    Diagnosis { ok: false, findings, variants_tried: tried }
+    Diagnosis {
+        ok: false,
+        findings,
+        variants_tried: tried,
+    }
 }
 
 fn check_serial(serial: &str, input: &DoctorInput<'_>, findings: &mut Vec<Finding>) {
-    let Some(expected) = input.merchant.serial() else { return };
+    let Some(expected) = input.merchant.serial() else {
+        return;
+    };
     if serial == expected {
         return;
     }
     if serial.eq_ignore_ascii_case(expected) {
-        findings.push(finding("SERIAL_LOWERCASE", true, String::from("serial_no is the merchant certificate's serial in lowercase")));
+        findings.push(finding(
+            "SERIAL_LOWERCASE",
+            true,
+            String::from("serial_no is the merchant certificate's serial in lowercase"),
+        ));
         return;
     }
     let whose = input
         .others
         .iter()
-        .find(|c| c.key.serial().is_some_and(|s| s.eq_ignore_ascii_case(serial)))
+        .find(|c| {
+            c.key
+                .serial()
+                .is_some_and(|s| s.eq_ignore_ascii_case(serial))
+        })
         .map_or("an unknown certificate", |c| c.label);
     findings.push(finding(
         "SERIAL_MISMATCH",
         true,
-        format!("serial_no `{}` is the serial of {whose}, not of the merchant certificate `{expected}`", crate::v3::error::clip(serial)),
+        format!(
+            "serial_no `{}` is the serial of {whose}, not of the merchant certificate `{expected}`",
+            crate::v3::error::clip(serial)
+        ),
     ));
 }
 
@@ -255,15 +352,33 @@ fn decode_signature(text: &str, key: &VerifyKey, findings: &mut Vec<Finding>) ->
     let expected = key.bits() / 8;
     let sig = if let Ok(s) = STANDARD.decode(text.as_bytes()) {
         s
-    } else if let Ok(s) = URL_SAFE.decode(text.as_bytes()).or_else(|_| URL_SAFE_NO_PAD.decode(text.as_bytes())) {
-        findings.push(finding("URL_SAFE_BASE64", false, String::from("the signature uses the URL-safe base64 alphabet (- and _)")));
+    } else if let Ok(s) = URL_SAFE
+        .decode(text.as_bytes())
+        .or_else(|_| URL_SAFE_NO_PAD.decode(text.as_bytes()))
+    {
+        findings.push(finding(
+            "URL_SAFE_BASE64",
+            false,
+            String::from("the signature uses the URL-safe base64 alphabet (- and _)"),
+        ));
         s
     } else {
-        findings.push(finding("SIGNATURE_NOT_BASE64", true, String::from("the signature is not base64")));
+        findings.push(finding(
+            "SIGNATURE_NOT_BASE64",
+            true,
+            String::from("the signature is not base64"),
+        ));
         return None;
     };
     if sig.len() != expected {
-        findings.push(finding("SIGNATURE_LENGTH", true, format!("the signature decodes to {} bytes; the key needs {expected}", sig.len())));
+        findings.push(finding(
+            "SIGNATURE_LENGTH",
+            true,
+            format!(
+                "the signature decodes to {} bytes; the key needs {expected}",
+                sig.len()
+            ),
+        ));
         return None;
     }
     Some(sig)
@@ -283,7 +398,11 @@ fn v2_pay_sign(
     if !(hex && (pay_sign.len() == 32 || pay_sign.len() == 64)) {
         return None;
     }
-    let kind = if pay_sign.len() == 32 { "MD5" } else { "HMAC-SHA256" };
+    let kind = if pay_sign.len() == 32 {
+        "MD5"
+    } else {
+        "HMAC-SHA256"
+    };
     if let Some(api_key) = input.v2_api_key {
         let pairs = [
             ("appId", app_id),
@@ -294,13 +413,20 @@ fn v2_pay_sign(
             ("paySign", pay_sign),
         ];
         if crate::paysign::verify_payment_params(&pairs[..], api_key).is_ok() {
-            return Some(finding("V2_PAYSIGN", true, format!("paySign is the v2 {kind} sign, reproduced with the v2 API key")));
+            return Some(finding(
+                "V2_PAYSIGN",
+                true,
+                format!("paySign is the v2 {kind} sign, reproduced with the v2 API key"),
+            ));
         }
     }
     Some(finding(
         "V2_PAYSIGN",
         false,
-        format!("paySign is {} hex characters: a v2 {kind} sign, not a base64 RSA signature", pay_sign.len()),
+        format!(
+            "paySign is {} hex characters: a v2 {kind} sign, not a base64 RSA signature",
+            pay_sign.len()
+        ),
     ))
 }
 
@@ -310,32 +436,68 @@ fn request_variants(method: &str, url: &str, ts: &str, nonce: &str, body: &[u8])
     let mut out = Vec::new();
     let mut push = |codes: Vec<&'static str>, detail: String, m: Vec<u8>| {
         if !out.iter().any(|v: &Variant| v.message == m) {
-            out.push(Variant { codes, detail, message: m });
+            out.push(Variant {
+                codes,
+                detail,
+                message: m,
+            });
         }
     };
     let canonical = request_message(method, path, ts, nonce, body);
     push(vec![], String::new(), canonical.clone());
     let mut no_nl = canonical.clone();
     no_nl.pop();
-    push(vec!["MISSING_FINAL_NEWLINE"], String::from("the signed message lacks the final \\n"), no_nl);
+    push(
+        vec!["MISSING_FINAL_NEWLINE"],
+        String::from("the signed message lacks the final \\n"),
+        no_nl,
+    );
     if let Some(host) = host_part {
-        push(vec!["HOST_IN_URL"], format!("the URL was signed with `{host}`"), request_message(method, url, ts, nonce, body));
+        push(
+            vec!["HOST_IN_URL"],
+            format!("the URL was signed with `{host}`"),
+            request_message(method, url, ts, nonce, body),
+        );
         let no_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-        push(vec!["HOST_IN_URL"], String::from("the URL was signed with the host"), request_message(method, no_scheme, ts, nonce, body));
+        push(
+            vec!["HOST_IN_URL"],
+            String::from("the URL was signed with the host"),
+            request_message(method, no_scheme, ts, nonce, body),
+        );
     } else {
-        for host in ["https://api.mch.weixin.qq.com", "https://api2.mch.weixin.qq.com", "api.mch.weixin.qq.com"] {
+        for host in [
+            "https://api.mch.weixin.qq.com",
+            "https://api2.mch.weixin.qq.com",
+            "api.mch.weixin.qq.com",
+        ] {
             let full = format!("{host}{path}");
-            push(vec!["HOST_IN_URL"], format!("the URL was signed as `{host}…`"), request_message(method, &full, ts, nonce, body));
+            push(
+                vec!["HOST_IN_URL"],
+                format!("the URL was signed as `{host}…`"),
+                request_message(method, &full, ts, nonce, body),
+            );
         }
     }
     if let Some((p, _)) = path.split_once('?') {
-        push(vec!["QUERY_DROPPED"], String::from("the URL was signed without its ?query"), request_message(method, p, ts, nonce, body));
+        push(
+            vec!["QUERY_DROPPED"],
+            String::from("the URL was signed without its ?query"),
+            request_message(method, p, ts, nonce, body),
+        );
     }
     let lower = method.to_ascii_lowercase();
-    push(vec!["METHOD_CASE"], format!("the method was signed as `{lower}`"), request_message(&lower, path, ts, nonce, body));
+    push(
+        vec!["METHOD_CASE"],
+        format!("the method was signed as `{lower}`"),
+        request_message(&lower, path, ts, nonce, body),
+    );
     if let Ok(text) = core::str::from_utf8(body) {
         for (b, detail) in body_variants(text) {
-            push(vec!["BODY_RESERIALISED"], detail, request_message(method, path, ts, nonce, b.as_bytes()));
+            push(
+                vec!["BODY_RESERIALISED"],
+                detail,
+                request_message(method, path, ts, nonce, b.as_bytes()),
+            );
         }
     }
     out
@@ -346,8 +508,16 @@ fn pay_sign_variants(app_id: &str, ts: &str, nonce: &str, package: &str) -> Vec<
     let mut no_nl = canonical.clone();
     no_nl.pop();
     let mut out = vec![
-        Variant { codes: vec![], detail: String::new(), message: canonical },
-        Variant { codes: vec!["MISSING_FINAL_NEWLINE"], detail: String::from("the signed message lacks the final \\n"), message: no_nl },
+        Variant {
+            codes: vec![],
+            detail: String::new(),
+            message: canonical,
+        },
+        Variant {
+            codes: vec!["MISSING_FINAL_NEWLINE"],
+            detail: String::from("the signed message lacks the final \\n"),
+            message: no_nl,
+        },
     ];
     if let Some(id) = package.strip_prefix("prepay_id=") {
         out.push(Variant {
@@ -371,7 +541,10 @@ fn split_url(url: &str) -> (Option<&str>, &str) {
     if let Some((scheme, rest)) = url.split_once("://") {
         if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) {
             let cut = rest.find('/').map_or(url.len(), |i| scheme.len() + 3 + i);
-            return (Some(&url[..cut]), if cut == url.len() { "/" } else { &url[cut..] });
+            return (
+                Some(&url[..cut]),
+                if cut == url.len() { "/" } else { &url[cut..] },
+            );
         }
     }
     (None, url)
@@ -399,10 +572,17 @@ struct Style {
 }
 
 fn body_variants(text: &str) -> Vec<(String, String)> {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
     let layouts: [(&str, &str, usize, &str); 4] = [
         (",", ":", 0, "compact"),
-        (", ", ": ", 0, "Python json.dumps separators (\", \", \": \")"),
+        (
+            ", ",
+            ": ",
+            0,
+            "Python json.dumps separators (\", \", \": \")",
+        ),
         (",", ": ", 2, "indented by 2 (JSON.stringify(x, null, 2))"),
         (",", ": ", 4, "indented by 4 (json.dumps(indent=4))"),
     ];
@@ -417,7 +597,12 @@ fn body_variants(text: &str) -> Vec<(String, String)> {
     for sort in [false, true] {
         for (item_sep, key_sep, indent, what) in layouts {
             for (escape, ewhat) in escapes {
-                let style = Style { item_sep, key_sep, indent, escape };
+                let style = Style {
+                    item_sep,
+                    key_sep,
+                    indent,
+                    escape,
+                };
                 let mut s = String::new();
                 if sort {
                     write_value(&value, style, 0, &mut s);
@@ -426,7 +611,10 @@ fn body_variants(text: &str) -> Vec<(String, String)> {
                 }
                 if s != text && !out.iter().any(|(b, _)| *b == s) {
                     let keys = if sort { "keys sorted, " } else { "" };
-                    out.push((s, format!("the body was re-serialised before signing: {keys}{what}{ewhat}")));
+                    out.push((
+                        s,
+                        format!("the body was re-serialised before signing: {keys}{what}{ewhat}"),
+                    ));
                 }
             }
         }
@@ -543,7 +731,9 @@ fn reformat(text: &str, st: Style, out: &mut String) -> bool {
                 }
             }
             '}' | ']' => {
-                let Some(d) = depth.checked_sub(1) else { return false };
+                let Some(d) = depth.checked_sub(1) else {
+                    return false;
+                };
                 depth = d;
                 newline(out, st.indent, depth);
                 out.push(c);
@@ -573,7 +763,9 @@ fn reformat(text: &str, st: Style, out: &mut String) -> bool {
                 if st.escape == Escape::Keep {
                     out.push_str(&quoted);
                 } else {
-                    let Ok(s) = serde_json::from_str::<String>(&quoted) else { return false };
+                    let Ok(s) = serde_json::from_str::<String>(&quoted) else {
+                        return false;
+                    };
                     write_str(&s, st.escape, out);
                 }
             }

@@ -172,14 +172,17 @@ impl fmt::Display for V3Error {
                 "a certificate was given where the merchant private key is expected \
                  (use apiclient_key.pem, not apiclient_cert.pem)",
             ),
-            Self::PrivateKeyNotPublic => f.write_str(
-                "a private key was given where a public key or certificate is expected",
-            ),
+            Self::PrivateKeyNotPublic => {
+                f.write_str("a private key was given where a public key or certificate is expected")
+            }
             Self::UnsupportedPemLabel(l) => write!(f, "unsupported PEM label `{l}`"),
             Self::KeyMalformed => f.write_str("the PEM body is not a valid RSA key of its kind"),
             Self::CertificateMalformed => f.write_str("malformed X.509 certificate"),
             Self::KeyTooSmall { bits } => {
-                write!(f, "RSA key of {bits} bits: WeChat Pay v3 requires at least 2048")
+                write!(
+                    f,
+                    "RSA key of {bits} bits: WeChat Pay v3 requires at least 2048"
+                )
             }
             Self::SignatureBase64 => f.write_str("signature is not standard base64"),
             Self::SignatureLength { len, expected } => {

@@ -40,7 +40,9 @@ pub(crate) fn parse_pem(text: &str) -> Result<Pem, V3Error> {
         return Err(V3Error::PemMalformed);
     }
     let body_and_end = &rest[label_end + 5..];
-    let end_marker_pos = body_and_end.find("-----END ").ok_or(V3Error::PemMalformed)?;
+    let end_marker_pos = body_and_end
+        .find("-----END ")
+        .ok_or(V3Error::PemMalformed)?;
     let after_end = &body_and_end[end_marker_pos + 9..];
     if !after_end.starts_with(label) || !after_end[label.len()..].starts_with("-----") {
         return Err(V3Error::PemMalformed);
@@ -52,8 +54,13 @@ pub(crate) fn parse_pem(text: &str) -> Result<Pem, V3Error> {
     if body.is_empty() {
         return Err(V3Error::PemMalformed);
     }
-    let der = STANDARD.decode(body.as_bytes()).map_err(|_| V3Error::PemMalformed)?;
-    Ok(Pem { label: String::from(label), der })
+    let der = STANDARD
+        .decode(body.as_bytes())
+        .map_err(|_| V3Error::PemMalformed)?;
+    Ok(Pem {
+        label: String::from(label),
+        der,
+    })
 }
 
 fn check_bits(bits: usize) -> Result<(), V3Error> {
@@ -91,16 +98,15 @@ impl MerchantKey {
     /// keys, public keys), [`V3Error::KeyMalformed`], [`V3Error::KeyTooSmall`].
     pub fn from_pem(pem: &str) -> Result<Self, V3Error> {
         let block = parse_pem(pem)?;
-        let key = match block.label.as_str() {
-            "PRIVATE KEY" => {
-                rsa::PrivateKey::from_pkcs8_der(&block.der).map_err(|_| V3Error::KeyMalformed)?
-            }
-            "RSA PRIVATE KEY" => {
-                rsa::PrivateKey::from_pkcs1_der(&block.der).map_err(|_| V3Error::KeyMalformed)?
-            }
-            "CERTIFICATE" => return Err(V3Error::CertificateNotKey),
-            other => return Err(V3Error::UnsupportedPemLabel(clip(other))),
-        };
+        let key =
+            match block.label.as_str() {
+                "PRIVATE KEY" => rsa::PrivateKey::from_pkcs8_der(&block.der)
+                    .map_err(|_| V3Error::KeyMalformed)?,
+                "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(&block.der)
+                    .map_err(|_| V3Error::KeyMalformed)?,
+                "CERTIFICATE" => return Err(V3Error::CertificateNotKey),
+                other => return Err(V3Error::UnsupportedPemLabel(clip(other))),
+            };
         check_bits(key.size() * 8)?;
         Ok(Self { key })
     }
@@ -128,7 +134,10 @@ impl MerchantKey {
     /// [`VerifyKey::with_serial`]).
     #[must_use]
     pub fn public_key(&self) -> VerifyKey {
-        VerifyKey { key: self.key.to_public_key(), serial: None }
+        VerifyKey {
+            key: self.key.to_public_key(),
+            serial: None,
+        }
     }
 
     /// RSA-OAEP (SHA-1, MGF1-SHA-1, empty label) decryption of a base64
@@ -238,7 +247,10 @@ impl VerifyKey {
     pub(crate) fn verify_raw(&self, message: &[u8], sig: &[u8]) -> Result<(), V3Error> {
         let expected = self.key.size();
         if sig.len() != expected {
-            return Err(V3Error::SignatureLength { len: sig.len(), expected });
+            return Err(V3Error::SignatureLength {
+                len: sig.len(),
+                expected,
+            });
         }
         self.key
             .pkcs1v15_verify::<Sha256>(message, sig)

@@ -23,8 +23,16 @@ pub fn request_message(
     nonce: &str,
     body: &[u8],
 ) -> Vec<u8> {
-    let mut m = Vec::with_capacity(method.len() + url.len() + timestamp.len() + nonce.len() + body.len() + 5);
-    for part in [method.as_bytes(), url.as_bytes(), timestamp.as_bytes(), nonce.as_bytes(), body] {
+    let mut m = Vec::with_capacity(
+        method.len() + url.len() + timestamp.len() + nonce.len() + body.len() + 5,
+    );
+    for part in [
+        method.as_bytes(),
+        url.as_bytes(),
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+        body,
+    ] {
         m.extend_from_slice(part);
         m.push(b'\n');
     }
@@ -49,7 +57,9 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
 /// `signType` is not part of it).
 #[must_use]
 pub fn pay_sign_message(app_id: &str, time_stamp: &str, nonce_str: &str, package: &str) -> String {
-    let mut m = String::with_capacity(app_id.len() + time_stamp.len() + nonce_str.len() + package.len() + 4);
+    let mut m = String::with_capacity(
+        app_id.len() + time_stamp.len() + nonce_str.len() + package.len() + 4,
+    );
     for part in [app_id, time_stamp, nonce_str, package] {
         m.push_str(part);
         m.push('\n');

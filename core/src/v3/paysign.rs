@@ -52,7 +52,8 @@ pub fn build_payment_params(
 ) -> Result<PaymentParams, V3Error> {
     let mut package = String::from("prepay_id=");
     package.push_str(prepay_id);
-    let pay_sign = key.sign(pay_sign_message(app_id, time_stamp, nonce_str, &package).as_bytes())?;
+    let pay_sign =
+        key.sign(pay_sign_message(app_id, time_stamp, nonce_str, &package).as_bytes())?;
     Ok(PaymentParams {
         app_id: String::from(app_id),
         time_stamp: String::from(time_stamp),
@@ -71,8 +72,16 @@ pub fn build_payment_params(
 /// [`VerifyKey::verify`].
 pub fn verify_payment_params(params: &PaymentParams, key: &VerifyKey) -> Result<(), V3Error> {
     if params.sign_type != "RSA" {
-        return Err(V3Error::InvalidValue { field: "signType", reason: "must be RSA for API v3" });
+        return Err(V3Error::InvalidValue {
+            field: "signType",
+            reason: "must be RSA for API v3",
+        });
     }
-    let msg = pay_sign_message(&params.app_id, &params.time_stamp, &params.nonce_str, &params.package);
+    let msg = pay_sign_message(
+        &params.app_id,
+        &params.time_stamp,
+        &params.nonce_str,
+        &params.package,
+    );
     key.verify(msg.as_bytes(), &params.pay_sign)
 }

@@ -23,13 +23,19 @@ use super::error::{V3Error, clip};
 pub const ALGORITHM: &str = "AEAD_AES_256_GCM";
 const TAG_LEN: usize = 16;
 
-fn cipher(api_v3_key: &[u8], nonce: &[u8]) -> Result<(Aes256Gcm, Nonce<aes_gcm::aes::cipher::consts::U12>), V3Error> {
+fn cipher(
+    api_v3_key: &[u8],
+    nonce: &[u8],
+) -> Result<(Aes256Gcm, Nonce<aes_gcm::aes::cipher::consts::U12>), V3Error> {
     if api_v3_key.len() != 32 {
-        return Err(V3Error::ApiV3KeyLength { len: api_v3_key.len() });
+        return Err(V3Error::ApiV3KeyLength {
+            len: api_v3_key.len(),
+        });
     }
     let nonce = Nonce::try_from(nonce).map_err(|_| V3Error::NonceLength { len: nonce.len() })?;
-    let cipher = Aes256Gcm::new_from_slice(api_v3_key)
-        .map_err(|_| V3Error::ApiV3KeyLength { len: api_v3_key.len() })?;
+    let cipher = Aes256Gcm::new_from_slice(api_v3_key).map_err(|_| V3Error::ApiV3KeyLength {
+        len: api_v3_key.len(),
+    })?;
     Ok((cipher, nonce))
 }
 
@@ -54,7 +60,13 @@ pub fn decrypt_resource(
         return Err(V3Error::CiphertextTooShort { len: ct.len() });
     }
     let pt = cipher
-        .decrypt(&nonce, Payload { msg: &ct, aad: associated_data.as_bytes() })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: &ct,
+                aad: associated_data.as_bytes(),
+            },
+        )
         .map_err(|_| V3Error::ResourceAuthentication)?;
     String::from_utf8(pt).map_err(|_| V3Error::ResourceUtf8)
 }
@@ -72,7 +84,13 @@ pub fn encrypt_resource(
 ) -> Result<String, V3Error> {
     let (cipher, nonce) = cipher(api_v3_key, nonce.as_bytes())?;
     let ct: Vec<u8> = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad: associated_data.as_bytes() })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: associated_data.as_bytes(),
+            },
+        )
         .map_err(|_| V3Error::ResourceAuthentication)?;
     Ok(STANDARD.encode(ct))
 }
@@ -103,14 +121,22 @@ impl EncryptedResource {
         if self.algorithm != ALGORITHM {
             return Err(V3Error::UnsupportedAlgorithm(clip(&self.algorithm)));
         }
-        decrypt_resource(api_v3_key, &self.nonce, &self.associated_data, &self.ciphertext)
+        decrypt_resource(
+            api_v3_key,
+            &self.nonce,
+            &self.associated_data,
+            &self.ciphertext,
+        )
     }
 
     /// Decrypt and deserialize (e.g. into [`Transaction`] or [`Refund`]).
     ///
     /// # Errors
     /// Those of [`EncryptedResource::decrypt`] and [`V3Error::Json`].
-    pub fn decrypt_json<T: serde::de::DeserializeOwned>(&self, api_v3_key: &[u8]) -> Result<T, V3Error> {
+    pub fn decrypt_json<T: serde::de::DeserializeOwned>(
+        &self,
+        api_v3_key: &[u8],
+    ) -> Result<T, V3Error> {
         let text = self.decrypt(api_v3_key)?;
         serde_json::from_str(&text).map_err(|e| V3Error::Json(json_msg(&e)))
     }

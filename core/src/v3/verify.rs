@@ -65,7 +65,9 @@ pub fn verify_response(
     now_secs: i64,
 ) -> Result<(), V3Error> {
     if headers.signature_type != SCHEME {
-        return Err(V3Error::UnsupportedSignatureType(clip(headers.signature_type)));
+        return Err(V3Error::UnsupportedSignatureType(clip(
+            headers.signature_type,
+        )));
     }
     let ts = parse_timestamp(headers.timestamp)?;
     let skew_secs = now_secs.saturating_sub(ts);
@@ -76,5 +78,8 @@ pub fn verify_response(
         .iter()
         .find(|k| k.serial() == Some(headers.serial))
         .ok_or_else(|| V3Error::UnknownSerial(clip(headers.serial)))?;
-    key.verify(&response_message(headers.timestamp, headers.nonce, body), headers.signature)
+    key.verify(
+        &response_message(headers.timestamp, headers.nonce, body),
+        headers.signature,
+    )
 }
