@@ -108,11 +108,6 @@ fn each_request_mistake_is_named() {
         let v: serde_json::Value = serde_json::from_str(BODY).unwrap();
         serde_json::to_string(&v).unwrap() // serde_json's Map is sorted (BTreeMap)
     };
-    let python = BODY
-        .replace("\",\"", "\", \"")
-        .replace("\":", "\": ")
-        .replace(",\"", ", \"")
-        .replace("\": {", "\": {");
     let ascii: String = BODY
         .chars()
         .map(|c| {
@@ -181,7 +176,6 @@ fn each_request_mistake_is_named() {
     }
     // Python's json.dumps default separators.
     let py = BODY.replace(",\"", ", \"").replace("\":", "\": ");
-    let _ = python;
     let d = run(
         &k,
         "POST",

@@ -538,14 +538,15 @@ fn pay_sign_variants(app_id: &str, ts: &str, nonce: &str, package: &str) -> Vec<
 
 /// `(Some("https://host"), "/path?q")` for an absolute URL, `(None, url)` otherwise.
 fn split_url(url: &str) -> (Option<&str>, &str) {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) {
-            let cut = rest.find('/').map_or(url.len(), |i| scheme.len() + 3 + i);
-            return (
-                Some(&url[..cut]),
-                if cut == url.len() { "/" } else { &url[cut..] },
-            );
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && !scheme.is_empty()
+        && scheme.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        let cut = rest.find('/').map_or(url.len(), |i| scheme.len() + 3 + i);
+        return (
+            Some(&url[..cut]),
+            if cut == url.len() { "/" } else { &url[cut..] },
+        );
     }
     (None, url)
 }
