@@ -9,7 +9,7 @@ use alloc::string::String;
 use core::fmt;
 
 use super::error::{V3Error, clip};
-use super::key::MerchantKey;
+use super::key::{MerchantKey, VerifyKey};
 use super::message::request_message;
 
 /// The authentication scheme (and `Wechatpay-Signature-Type` value).
@@ -148,10 +148,10 @@ impl Authorization {
     /// (what WeChat does on receipt; the mock uses it).
     ///
     /// # Errors
-    /// Those of [`super::VerifyKey::verify`].
+    /// Those of [`VerifyKey::verify`].
     pub fn verify(
         &self,
-        key: &super::VerifyKey,
+        key: &VerifyKey,
         method: &str,
         url: &str,
         body: &[u8],

@@ -24,6 +24,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 
 use super::auth::Authorization;
+use super::error::clip;
 use super::key::VerifyKey;
 use super::message::{pay_sign_message, request_message};
 
@@ -214,10 +215,7 @@ pub fn diagnose(input: &DoctorInput<'_>) -> Diagnosis {
                 findings.push(finding(
                     "SIGN_TYPE_NOT_RSA",
                     false,
-                    format!(
-                        "signType is `{}`, API v3 needs `RSA`",
-                        crate::v3::error::clip(sign_type)
-                    ),
+                    format!("signType is `{}`, API v3 needs `RSA`", clip(sign_type)),
                 ));
             }
             if time_stamp.len() == 13 && time_stamp.bytes().all(|b| b.is_ascii_digit()) {
@@ -343,7 +341,7 @@ fn check_serial(serial: &str, input: &DoctorInput<'_>, findings: &mut Vec<Findin
         true,
         format!(
             "serial_no `{}` is the serial of {whose}, not of the merchant certificate `{expected}`",
-            crate::v3::error::clip(serial)
+            clip(serial)
         ),
     ));
 }
