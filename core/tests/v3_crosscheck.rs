@@ -86,11 +86,17 @@ fn rust_outputs_verified_by_node_crypto() {
 #[test]
 fn vectors_agree_with_python_cryptography() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck/v3_python.py");
-    let has = Command::new("python3").args(["-c", "import cryptography"]).output();
+    let has = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output();
     if !has.is_ok_and(|o| o.status.success()) {
         eprintln!("python3 with `cryptography` not found: cross-check skipped");
         return;
     }
     let out = Command::new("python3").arg(script).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

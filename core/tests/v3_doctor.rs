@@ -95,6 +95,9 @@ fn correct_request_is_ok() {
     let d = run(&k, "POST", URL, BODY, &a.to_string());
     assert!(d.ok, "{:?}", d.findings);
     assert_eq!(codes(&d), ["SIGNATURE_VALID"]);
+    let report = d.to_string();
+    assert!(report.starts_with("signature OK"), "{report}");
+    assert!(report.contains("SIGNATURE_VALID"), "{report}");
 }
 
 #[test]

@@ -116,6 +116,29 @@ impl Diagnosis {
     }
 }
 
+/// A plain-text report: one line per finding, then its fix. Contains no key
+/// material (findings never hold any).
+impl core::fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let verdict = if self.ok {
+            "signature OK"
+        } else {
+            "signature NOT OK"
+        };
+        writeln!(
+            f,
+            "{verdict} ({} message/key combinations tried)",
+            self.variants_tried
+        )?;
+        for x in &self.findings {
+            let tag = if x.confirmed { "confirmed" } else { "observed" };
+            writeln!(f, "- [{tag}] {}: {}", x.code, x.summary)?;
+            writeln!(f, "  fix: {}", x.fix)?;
+        }
+        Ok(())
+    }
+}
+
 struct Variant {
     codes: Vec<&'static str>,
     detail: String,
