@@ -19,6 +19,8 @@ pub mod model;
 pub mod nonce;
 pub mod paysign;
 pub mod req_info;
+#[cfg(feature = "v3")]
+pub mod v3;
 pub mod xml;
 
 // The public surface.

@@ -45,6 +45,8 @@ pub mod api;
 pub mod doctor;
 #[cfg(not(feature = "doctor"))]
 mod io;
+#[cfg(feature = "doctor")]
+pub mod v3;
 
 /// Flat `[k1, v1, k2, v2, …]` items seen as parameters by wxpay-core.
 /// One concrete type, so each core function is instantiated once.
