@@ -50,7 +50,7 @@ flow('broken backend: MD5 paySign for an HMAC-SHA256 order fails as on a phone, 
     page.tap();
     const shown = await page.settled();
     assert.equal(shown.status, 'failed');
-    assert.match(shown.message, /^requestPayment:fail 支付验证签名失败 \(paySign does not verify: .*the doctor says: .*MD5/s);
+    assert.match(shown.message, /^requestPayment:fail 支付验证签名失败 \(paySign does not verify: .*the doctor says: \[WRONG_SIGN_TYPE\] The sign was computed with MD5, but WeChat checks it with HMAC-SHA256/);
     const state = await mock.json('GET', `/mock/orders/${s.backend.orders[0].outTradeNo}`);
     assert.equal(state.trade_state, 'NOTPAY');
     assert.equal(s.backend.notifies.length, 0);
