@@ -188,11 +188,13 @@ function installWx(options) {
 
     request: function (o) {
       record('request', o);
-      if (!isObject(o) || typeof o.url !== 'string') {
-        throw runtimeError(TypeError, 'ERR_INVALID_ARG_TYPE', 'wx.request: parameter.url should be String');
-      }
       var controller = new AbortController();
       var p = settle('request', o, async function () {
+        if (!isObject(o) || typeof o.url !== 'string') {
+          // The client's parameter check, in its wording (as for wx.requestPayment).
+          throw new Error('parameter error: parameter.url should be String instead of ' +
+            (isObject(o) && o.url !== undefined ? (typeof o.url === 'number' ? 'Number' : 'Object') : 'Undefined') + ';');
+        }
         var method = (o.method || 'GET').toUpperCase();
         var header = Object.assign({}, o.header || {});
         var entry = { url: o.url, mappedUrl: undefined, method: method, res: undefined };

@@ -94,6 +94,7 @@ flow('wx.request: real HTTP through the hosts table, WeChat\'s res shape, callba
     const text = await wx.request({ url: `${s.url}/text` });
     assert.equal(text.data, 'not json');
 
+    await assert.rejects(wx.request({ url: 42 }), { errMsg: 'request:fail parameter error: parameter.url should be String instead of Number;' });
     await assert.rejects(wx.request({ url: 'https://elsewhere.example/x' }), (e) => /^request:fail url not in domain list/.test(e.errMsg));
     await s.close();
     const down = await new Promise((resolve) => wx.request({ url: `${s.url}/gone`, fail: resolve }));
