@@ -62,6 +62,13 @@ flow('wx.login gives a single-use code jscode2session accepts; checkSession foll
   } finally {
     rt.uninstall();
   }
+  const other = installWx({ mock: mock.url, appid: 'wx0000000000000000' });
+  try {
+    const res = await new Promise((resolve) => wx.login({ fail: resolve }));
+    assert.match(res.errMsg, /^login:fail .*HTTP 400.*wx0000000000000000/s);
+  } finally {
+    other.uninstall();
+  }
 });
 
 flow('wx.request: real HTTP through the hosts table, WeChat\'s res shape, callbacks and Promise', async ({ mock }) => {
