@@ -81,4 +81,8 @@ phase "end-to-end with the npm package and a third-party SDK (tenpay) against th
 bash tests/node/run.sh
 done_phase
 
+phase "a mini-program pay page (miniprogram-simulate + wxpay-devkit/wx-runtime) against the mock"
+bash examples/miniprogram-pay/run.sh
+done_phase
+
 printf '\nall checks passed in %ss\n' "$(( $(date +%s) - start_all ))"

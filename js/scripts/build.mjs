@@ -320,7 +320,18 @@ writeFileSync(
     `/** Loads the signature doctor's module (\`${DOCTOR}_bg.wasm\` or \`.wasm.br\`); needed by diagnose() only. */\n` +
     `export function initDoctor(path: string): Promise<void>;\n`
 );
-step('dist/node, dist/web, dist/wx');
+// --- wx-runtime: a `wx` object for Node tests of Mini-Program pages (plain
+// JS, no wasm): CommonJS source, an ESM wrapper, the declarations.
+mkdirSync(join(dist, 'wx-runtime'));
+writeFileSync(join(dist, 'wx-runtime', 'index.cjs'), `${banner}${readFileSync(join(jsDir, 'src', 'wx-runtime.cjs'), 'utf8')}`);
+writeFileSync(
+  join(dist, 'wx-runtime', 'index.mjs'),
+  `${banner}import runtime from './index.cjs';\nexport const { installWx, WX_RUNTIME_APIS } = runtime;\n`
+);
+const wxRuntimeTypes = readFileSync(join(jsDir, 'src', 'wx-runtime.d.ts'), 'utf8');
+writeFileSync(join(dist, 'wx-runtime', 'index.d.ts'), wxRuntimeTypes);
+writeFileSync(join(dist, 'wx-runtime', 'index.d.cts'), wxRuntimeTypes);
+step('dist/node, dist/web, dist/wx, dist/wx-runtime');
 
 // ---------------------------------------------------------------- brotli
 
