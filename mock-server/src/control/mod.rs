@@ -270,7 +270,7 @@ fn login(app: &App, b: &Map<String, Value>) -> Reply {
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
     let appid = appid.unwrap_or(crate::config::DEFAULT_APPID);
-    match crate::domain::logins::login(app, appid, openid, user) {
+    match app.login(appid, openid, user) {
         Ok((code, openid, unionid)) => ok(&json!({
             "code": code,
             "openid": openid,

@@ -9,9 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use wxpay_core::model::rules;
 use wxpay_core::{SignType, sign_message};
 
-use crate::domain::App;
 use crate::store::journal::{Journal, TextTable};
-use crate::store::lock;
 
 /// Uppercase hex MD5 (through core's signing primitive).
 pub(crate) fn md5_hex(data: &str) -> String {
@@ -96,56 +94,30 @@ impl Logins {
     }
 }
 
+/// The deterministic openid of `user` under `appid`.
+pub(crate) fn openid_for(appid: &str, user: &str) -> String {
+    let a = md5_b64url(&format!("openid|{appid}|{user}"));
+    let b = md5_b64url(&format!("openid2|{user}|{appid}"));
+    format!("o{}{}", &a[..22], &b[..5])
+}
+
+/// The deterministic unionid of `user` (the same for every appid).
+pub(crate) fn unionid_for(user: &str) -> String {
+    let a = md5_b64url(&format!("unionid|{user}"));
+    let b = md5_b64url(&format!("unionid2|{user}"));
+    format!("o{}{}", &a[..22], &b[..5])
+}
+
+/// A fresh `session_key` (base64 of 16 random bytes).
+pub(crate) fn session_key() -> String {
+    let mut b = [0u8; 16];
+    fastrand::fill(&mut b);
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
 /// The journal key of a minted `(appid, openid)` pair.
 pub(crate) fn minted_key(appid: &str, openid: &str) -> String {
     format!("{appid}\0{openid}")
-}
-
-/// Issues a code for `POST /mock/login`.
-pub(crate) fn login(
-    app: &App,
-    appid: &str,
-    openid: Option<&str>,
-    user: Option<&str>,
-) -> Result<(String, String, Option<String>), String> {
-    let Some(app_cfg) = app.config.app(appid) else {
-        let known: Vec<&str> = app.config.apps.iter().map(|a| a.appid.as_str()).collect();
-        return Err(format!(
-            "appid {appid:?} is not configured: the mock knows {} (add [[apps]] to the config file)",
-            known.join(", ")
-        ));
-    };
-    let user = user.unwrap_or("user");
-    let openid = match openid {
-        Some(o) => {
-            if !rules::is_well_formed_openid(o) {
-                return Err(format!(
-                    "openid {o:?} is not well-formed: use 1 to 128 characters of [0-9A-Za-z_-]"
-                ));
-            }
-            o.to_owned()
-        }
-        None => App::openid_for(appid, user),
-    };
-    let unionid = app_cfg.unionid.then(|| App::unionid_for(user));
-    let code = crate::domain::random_token(32);
-    let now = app.clock.now();
-    let mut logins = lock(&app.logins);
-    if logins.minted.insert((appid.to_owned(), openid.clone()))
-        && let Some(j) = &app.journal
-    {
-        j.put_text(TextTable::Minted, &minted_key(appid, &openid), &());
-    }
-    let login = Login {
-        appid: appid.to_owned(),
-        openid: openid.clone(),
-        unionid: unionid.clone(),
-        session_key: App::session_key(),
-        created_at: now,
-        used: false,
-    };
-    logins.add(code.clone(), login, now, app.journal.as_deref());
-    Ok((code, openid, unionid))
 }
 
 #[cfg(test)]

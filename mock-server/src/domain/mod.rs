@@ -20,8 +20,6 @@ mod scheduler;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use tokio::sync::watch;
 use wxpay_core::ApiKey;
 use wxpay_core::model::ErrCode;
@@ -29,7 +27,7 @@ use wxpay_core::model::ErrCode;
 use crate::config::{Config, Merchant, Switches};
 use crate::domain::clock::MockClock;
 use crate::domain::feed::Feed;
-use crate::domain::logins::{Login, Logins, md5_b64url, md5_hex};
+use crate::domain::logins::{Login, Logins, md5_hex};
 use crate::domain::notify::{Notifier, RefundJob};
 use crate::store::journal::{Journal, Loaded, TextTable, meta};
 use crate::store::lock;
@@ -285,27 +283,6 @@ impl App {
         }
     }
 
-    /// The deterministic openid of `user` under `appid`.
-    pub(crate) fn openid_for(appid: &str, user: &str) -> String {
-        let a = md5_b64url(&format!("openid|{appid}|{user}"));
-        let b = md5_b64url(&format!("openid2|{user}|{appid}"));
-        format!("o{}{}", &a[..22], &b[..5])
-    }
-
-    /// The deterministic unionid of `user` (the same for every appid).
-    pub(crate) fn unionid_for(user: &str) -> String {
-        let a = md5_b64url(&format!("unionid|{user}"));
-        let b = md5_b64url(&format!("unionid2|{user}"));
-        format!("o{}{}", &a[..22], &b[..5])
-    }
-
-    /// A fresh `session_key` (base64 of 16 random bytes).
-    pub(crate) fn session_key() -> String {
-        let mut b = [0u8; 16];
-        fastrand::fill(&mut b);
-        STANDARD.encode(b)
-    }
-
     /// Takes one use of the first fault armed for `endpoint` (or `*`).
     pub(crate) fn take_fault(&self, endpoint: &str, pre_auth: bool) -> Option<FaultKind> {
         if !self
@@ -382,9 +359,51 @@ impl App {
         }
     }
 
-    /// Settles a refund that has waited its `refund_delay_seconds`.
-    pub(crate) fn settle_refund(&self, job: RefundJob) {
-        refunds::settle(self, job);
+    /// Issues a code for `POST /mock/login`.
+    pub(crate) fn login(
+        &self,
+        appid: &str,
+        openid: Option<&str>,
+        user: Option<&str>,
+    ) -> Result<(String, String, Option<String>), String> {
+        let Some(app_cfg) = self.config.app(appid) else {
+            let known: Vec<&str> = self.config.apps.iter().map(|a| a.appid.as_str()).collect();
+            return Err(format!(
+                "appid {appid:?} is not configured: the mock knows {} (add [[apps]] to the config file)",
+                known.join(", ")
+            ));
+        };
+        let user = user.unwrap_or("user");
+        let openid = match openid {
+            Some(o) => {
+                if !wxpay_core::model::rules::is_well_formed_openid(o) {
+                    return Err(format!(
+                        "openid {o:?} is not well-formed: use 1 to 128 characters of [0-9A-Za-z_-]"
+                    ));
+                }
+                o.to_owned()
+            }
+            None => logins::openid_for(appid, user),
+        };
+        let unionid = app_cfg.unionid.then(|| logins::unionid_for(user));
+        let code = random_token(32);
+        let now = self.clock.now();
+        let mut logins = lock(&self.logins);
+        if logins.minted.insert((appid.to_owned(), openid.clone()))
+            && let Some(j) = &self.journal
+        {
+            j.put_text(TextTable::Minted, &logins::minted_key(appid, &openid), &());
+        }
+        let login = Login {
+            appid: appid.to_owned(),
+            openid: openid.clone(),
+            unionid: unionid.clone(),
+            session_key: logins::session_key(),
+            created_at: now,
+            used: false,
+        };
+        logins.add(code.clone(), login, now, self.journal.as_deref());
+        Ok((code, openid, unionid))
     }
 }
 

@@ -117,9 +117,10 @@ fn payment_notify(app: &App, o: &Order) -> Option<NewNotification> {
     let url = f.get("notify_url")?.to_owned();
     let key = order_key(app, o)?;
     let sw = app.switches();
-    let openid = f
-        .get("openid")
-        .map_or_else(|| App::openid_for(o.appid(), "mock-payer"), str::to_owned);
+    let openid = f.get("openid").map_or_else(
+        || crate::domain::logins::openid_for(o.appid(), "mock-payer"),
+        str::to_owned,
+    );
     let n = PaymentNotify {
         return_code: Some("SUCCESS".into()),
         return_msg: Some("OK".into()),

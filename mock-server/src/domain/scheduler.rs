@@ -43,7 +43,7 @@ impl App {
         let settled = !t.refunds.is_empty();
         if settled {
             for j in t.refunds {
-                self.settle_refund(j);
+                super::refunds::settle(self, j);
             }
             self.console.changed();
         }
