@@ -67,6 +67,7 @@ done_phase
 
 phase "no_std: core for a bare-metal target"
 cargo build -p wxpay-core --no-default-features --target thumbv7em-none-eabihf --locked
+cargo build -p wxpay-core --no-default-features --features v3 --target thumbv7em-none-eabihf --locked
 done_phase
 
 phase "wasm build and npm package tests"
