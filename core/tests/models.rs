@@ -1,4 +1,4 @@
-//! The models' conversions and WeChat's validation rules (protocol.md §2.4–§2.9).
+//! The models' conversions and WeChat's validation rules (docs/protocol.md §2.4–§2.9).
 #![allow(clippy::unwrap_used)]
 
 use wxpay_core::model::rules::{self, check_envelope};

@@ -1,6 +1,6 @@
 // Interop with a real third-party SDK: tenpay 2.1.18 (npm, befinal/node-tenpay)
 // as the merchant's client, unchanged except for its URLs. tenpay hard-codes
-// absolute URLs in `this.urls` (protocol.md §1.3); pointAt() rewrites their
+// absolute URLs in `this.urls` (docs/protocol.md §1.3); pointAt() rewrites their
 // origin to the mock's. Its notify parsing is its own Koa middleware, run by
 // a tiny http receiver that hands it the raw body.
 //
@@ -177,7 +177,7 @@ flow('tenpay 2.1.18: HMAC-SHA256 orders; notifies without sign_type, as producti
     assert.equal(await requestPayment(mock, params), 'requestPayment:ok');
 
     // Production HMAC notifies carry no sign_type; tenpay's middleware then
-    // verifies as MD5 and refuses (the known SDK bug, protocol.md §2.8).
+    // verifies as MD5 and refuses (the known SDK bug, docs/protocol.md §2.8).
     const [n1] = await receiver.waitFor('/pay', 1);
     assert.doesNotMatch(n1.body, /<sign_type>/);
     assert.match(n1.body, /<sign><!\[CDATA\[[0-9A-F]{64}\]\]><\/sign>/);

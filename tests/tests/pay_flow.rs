@@ -211,7 +211,7 @@ fn pay_sign_known_answers() {
     }
 }
 
-/// The most reported paySign mistake (protocol.md §3.1) is reusing the
+/// The most reported paySign mistake (docs/protocol.md §3.1) is reusing the
 /// unifiedorder answer's `sign` as `paySign`. The signature doctor in core
 /// names it (`ORDER_SIGN_REUSED_AS_PAYSIGN`) when given the order's sign;
 /// the mock's `requestPayment:fail` should carry that finding.

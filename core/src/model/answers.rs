@@ -1,20 +1,20 @@
 //! The specific answers of the state-dependent checks (re-entry, closing,
 //! refunds, the sandbox), so that every responder words them the same way.
 //! Where WeChat's exact wording is not on record, the text is ours and the
-//! err_code is the documented one (protocol.md §2.6, §2.7, §1.11).
+//! err_code is the documented one (docs/protocol.md §2.6, §2.7, §1.11).
 
 use alloc::format;
 
 use super::{ErrCode, Failure, TradeState};
 
-/// The sandbox's answer to a bad signature (protocol.md §1.11).
+/// The sandbox's answer to a bad signature (docs/protocol.md §1.11).
 pub const SANDBOX_SIGN_ERROR: &str =
     "沙箱验证签名失败，请确认沙箱签名key是否正确（通过getsignkey调用生成）";
 
 /// The sandbox refuses HMAC-SHA256 (its wording is not on record).
 pub const SANDBOX_MD5_ONLY: &str = "签名类型不支持：仿真测试系统只支持MD5签名";
 
-/// The old sandbox's public test-case amounts in fen (protocol.md §1.11):
+/// The old sandbox's public test-case amounts in fen (docs/protocol.md §1.11):
 /// 101 JSAPI success; 501/502 native; 551/552 JSAPI (免充值); 1001 micropay;
 /// 1003 JSAPI.
 pub const SANDBOX_CASE_AMOUNTS: &[i64] = &[101, 501, 502, 551, 552, 1001, 1003];

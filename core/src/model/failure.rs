@@ -9,7 +9,7 @@ use crate::ParamMap;
 
 macro_rules! err_codes {
     ($( $(#[$m:meta])* $var:ident = $code:literal, $des:literal; )*) => {
-        /// The err_codes WeChat answers with `result_code=FAIL` (protocol.md
+        /// The err_codes WeChat answers with `result_code=FAIL` (docs/protocol.md
         /// §2.6, official wording via WxJava's constants and the apifox mirror).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -176,7 +176,7 @@ impl Failure {
     }
 
     /// The bad-signature answer, in either shape WeChat has been seen to use
-    /// (protocol.md §5): `return_code=FAIL`/`签名错误` (the default), or
+    /// (docs/protocol.md §5): `return_code=FAIL`/`签名错误` (the default), or
     /// `result_code=FAIL`/`SIGNERROR`.
     #[must_use]
     pub fn sign_error(as_business: bool) -> Self {

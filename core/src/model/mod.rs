@@ -8,7 +8,7 @@
 //! - parses integer fields strictly: a non-integer (`0.12`, `1.0`, `1e2`)
 //!   is refused in WeChat's own words, e.g. for `total_fee`
 //!   [`failure::MSG_TOTAL_FEE_NOT_INT`];
-//! - requests have `validate()` implementing protocol.md §2.4–§2.7, returning
+//! - requests have `validate()` implementing docs/protocol.md §2.4–§2.7, returning
 //!   the [`Failure`] WeChat answers with.
 //!
 //! The envelope (`appid`, `mch_id`, `nonce_str`, `sign`, `sign_type`) is

@@ -1,5 +1,5 @@
 //! The life of a prepay_id: valid for [`PREPAY_ID_TTL_SECS`] (2 hours) from
-//! its issue (protocol.md §2.4, unifiedorder's `prepay_id` field: "valid for
+//! its issue (docs/protocol.md §2.4, unifiedorder's `prepay_id` field: "valid for
 //! 2 hours").
 
 use super::rules::PREPAY_ID_TTL_SECS;

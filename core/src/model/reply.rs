@@ -61,7 +61,7 @@ impl NotifyReply {
 }
 
 /// Judges a notify receiver's answer as WeChat does: acknowledged only by
-/// HTTP 200 with an XML body whose `return_code` is `SUCCESS` (protocol.md
+/// HTTP 200 with an XML body whose `return_code` is `SUCCESS` (docs/protocol.md
 /// §2.8; a 201 or an HTML page means retries). `Err` explains the refusal
 /// in terms the merchant can act on.
 ///

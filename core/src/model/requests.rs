@@ -31,7 +31,7 @@ fn check_time14(v: &Option<alloc::string::String>, field: &str) -> Result<(), Fa
 }
 
 model! {
-    /// `/pay/unifiedorder` (protocol.md §2.4).
+    /// `/pay/unifiedorder` (docs/protocol.md §2.4).
     pub struct UnifiedOrderRequest {
         /// The (mini program's) appid.
         appid: Str(32),
@@ -86,7 +86,7 @@ model! {
 
 impl UnifiedOrderRequest {
     /// The fields left out when comparing a re-entry with the original order
-    /// (protocol.md §2.4): everything else must be identical.
+    /// (docs/protocol.md §2.4): everything else must be identical.
     pub const REENTRY_IGNORED: &'static [&'static str] = &[
         "nonce_str",
         "sign",
@@ -129,7 +129,7 @@ impl UnifiedOrderRequest {
         TradeType::parse(opt(&self.trade_type))
     }
 
-    /// Validates the business fields (protocol.md §2.4).
+    /// Validates the business fields (docs/protocol.md §2.4).
     ///
     /// # Errors
     /// `LACK_PARAMS` for a missing required field (`openid` when JSAPI,
@@ -308,7 +308,7 @@ impl CloseOrderRequest {
 }
 
 model! {
-    /// `/secapi/pay/refund` (protocol.md §2.7).
+    /// `/secapi/pay/refund` (docs/protocol.md §2.7).
     pub struct RefundRequest {
         /// appid.
         appid: Str(32),
@@ -479,7 +479,7 @@ model! {
 
 impl DownloadBillRequest {
     /// Validates; downloadbill answers with bare `return_msg` strings
-    /// (protocol.md §2.6): `missing parameter`, `data format error`,
+    /// (docs/protocol.md §2.6): `missing parameter`, `data format error`,
     /// `invalid bill_type`, `invalid tar_type`.
     ///
     /// # Errors

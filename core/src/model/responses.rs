@@ -337,7 +337,7 @@ model! {
 }
 
 model! {
-    /// The payment notify POSTed to `notify_url` (protocol.md §2.8). An
+    /// The payment notify POSTed to `notify_url` (docs/protocol.md §2.8). An
     /// HMAC-SHA256 order's notify is HMAC-signed but carries **no**
     /// `sign_type`: verify with the type inferred from the sign's length.
     pub struct PaymentNotify {
@@ -397,7 +397,7 @@ model! {
 }
 
 model! {
-    /// The refund notify's outer XML (protocol.md §2.9). It has no `sign`:
+    /// The refund notify's outer XML (docs/protocol.md §2.9). It has no `sign`:
     /// authenticity rests on `req_info`'s encryption.
     pub struct RefundNotify {
         /// SUCCESS/FAIL.

@@ -1,4 +1,4 @@
-//! Protocol constants and field rules (protocol.md §2.4–§2.13). Every other
+//! Protocol constants and field rules (docs/protocol.md §2.4–§2.12). Every other
 //! part of the project takes these from here.
 
 use alloc::string::String;
@@ -8,7 +8,7 @@ use crate::{ParamMap, SignType};
 
 /// WeChat's notify retry schedule: the interval before each retry, in
 /// seconds, counted from the previous attempt: 15s/15s/30s/3m/10m/20m/30m/
-/// 30m/30m/60m/3h/3h/3h/6h/6h, 24h4m in all (protocol.md §2.8). The same
+/// 30m/30m/60m/3h/3h/3h/6h/6h, 24h4m in all (docs/protocol.md §2.8). The same
 /// schedule applies to refund notifies.
 pub const NOTIFY_RETRY_SCHEDULE_SECS: [u64; 15] = [
     15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10_800, 10_800, 10_800, 21_600, 21_600,
@@ -95,7 +95,7 @@ pub fn refund_fits(total_fee: i64, refunded: i64, refund_fee: i64) -> bool {
 /// The sandbox accepts MD5 only.
 pub const SANDBOX_SIGN_TYPE: SignType = SignType::Md5;
 
-/// jscode2session error codes and messages (protocol.md §2.12). Messages
+/// jscode2session error codes and messages (docs/protocol.md §2.12). Messages
 /// carry `, rid: …` in real answers; the caller appends it.
 pub mod jscode {
     /// System busy.
@@ -267,7 +267,7 @@ pub fn is_well_formed_openid(s: &str) -> bool {
 }
 
 /// `notify_url`: an absolute `http://` or `https://` URL with a host and no
-/// query string (protocol.md §2.4). `Err` says what is wrong.
+/// query string (docs/protocol.md §2.4). `Err` says what is wrong.
 ///
 /// # Errors
 /// A description of the first rule the URL breaks.

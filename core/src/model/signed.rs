@@ -1,6 +1,6 @@
 //! An outgoing v2 message, signed: sign the fields (any old `sign`
 //! dropped first), insert `sign`, encode as `<xml>`. Every signed answer
-//! and notify is built this way (protocol.md §2.2 for the signature, §2.3
+//! and notify is built this way (docs/protocol.md §2.2 for the signature, §2.3
 //! for the XML).
 
 use alloc::string::String;

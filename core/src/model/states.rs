@@ -42,7 +42,7 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
-    /// `trade_type` (protocol.md §2.4).
+    /// `trade_type` (docs/protocol.md §2.4).
     TradeType {
         /// Mini programs and official accounts.
         Jsapi = "JSAPI", "JSAPI支付（小程序、公众号）";
@@ -56,7 +56,7 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// `trade_state` (protocol.md §2.7).
+    /// `trade_state` (docs/protocol.md §2.7).
     TradeState {
         /// Paid.
         Success = "SUCCESS", "支付成功";
@@ -85,7 +85,7 @@ impl TradeState {
     }
 
     /// The order has been paid: SUCCESS, or REFUND (a paid order with a
-    /// refund; protocol.md §2.7).
+    /// refund; docs/protocol.md §2.7).
     #[must_use]
     pub const fn is_paid(self) -> bool {
         matches!(self, Self::Success | Self::Refund)
@@ -93,7 +93,7 @@ impl TradeState {
 }
 
 wire_enum! {
-    /// `refund_status` (protocol.md §2.7, §2.9).
+    /// `refund_status` (docs/protocol.md §2.7, §2.9).
     RefundStatus {
         /// Refunded.
         Success = "SUCCESS", "退款成功";

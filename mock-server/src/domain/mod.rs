@@ -258,7 +258,7 @@ impl App {
     }
 
     /// The key that verifies and signs for `m`: the sandbox key on the
-    /// sandbox paths, else the merchant's API key (protocol.md §1.11).
+    /// sandbox paths, else the merchant's API key (docs/protocol.md §1.11).
     pub(crate) fn key_for(&self, m: &Merchant, sandbox: bool) -> ApiKey {
         if sandbox {
             self.sandbox_key(m)

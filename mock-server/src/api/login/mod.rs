@@ -1,4 +1,4 @@
-//! `GET /sns/jscode2session` (`auth.code2Session`, protocol.md §2.12).
+//! `GET /sns/jscode2session` (`auth.code2Session`, docs/protocol.md §2.12).
 //!
 //! Codes come from `POST /mock/login`; each is single-use and valid for
 //! `JSCODE_TTL_SECS` of mock time. Success bodies omit `errcode`. Extra

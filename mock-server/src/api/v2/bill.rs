@@ -1,6 +1,6 @@
 //! `/pay/downloadbill`: the day's bill, built from the mock's own orders,
 //! in WeChat's text format (every value prefixed with a backtick, a summary
-//! title and row at the end; protocol.md §2.10). Unsigned. Failures are
+//! title and row at the end; docs/protocol.md §2.10). Unsigned. Failures are
 //! XML with the bare `return_msg` strings of §2.6.
 
 use std::io::Write as _;
@@ -14,7 +14,7 @@ use crate::store::orders::Order;
 use crate::wire::Reply;
 use wxpay_core::model::answers;
 
-// TODO(core): move — the bill column titles (protocol.md §2.10 only says
+// TODO(core): move — the bill column titles (docs/protocol.md §2.10 only says
 // "CSV rows with each field prefixed by a backtick"; these are WeChat's
 // current titles).
 const HEAD_ALL: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";

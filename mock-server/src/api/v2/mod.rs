@@ -45,7 +45,7 @@ pub(crate) enum Endpoint {
 /// answer lists it: the one table routing, the fault names and the 404
 /// answer come from. Paths in `PATHS` are also served under each sandbox
 /// prefix; the getsignkey paths are not (they are sandbox paths already).
-/// Paths: protocol.md §2.1; sandbox paths: §1.11.
+/// Paths: docs/protocol.md §2.1; sandbox paths: §1.11.
 const PATHS: &[(&str, Endpoint, bool)] = &[
     ("/pay/unifiedorder", Endpoint::UnifiedOrder, true),
     ("/pay/orderquery", Endpoint::OrderQuery, true),
