@@ -3,7 +3,7 @@
 //! Every model:
 //! - keeps the fields it does not name in `extra` (WeChat adds fields, and
 //!   the signature covers them, so dropping them breaks verification);
-//! - converts from and to the flat parameter map ([`ParamMap`]) losslessly
+//! - converts from and to the flat parameter map ([`ParamMap`](crate::ParamMap)) losslessly
 //!   (an empty value is the same as an absent one: neither is signed);
 //! - parses integer fields strictly: a non-integer (`0.12`, `1.0`, `1e2`)
 //!   is refused in WeChat's own words, e.g. for `total_fee`

@@ -510,7 +510,7 @@ impl DownloadBillRequest {
 
 model! {
     /// `/payitil/report` (交易保障): a latency report
-    /// (https://pay.weixin.qq.com/doc/v2/merchant/4011937189).
+    /// (<https://pay.weixin.qq.com/doc/v2/merchant/4011937189>).
     pub struct ReportRequest {
         /// appid.
         appid: Str(32),
